@@ -1,0 +1,122 @@
+"""Rich renderings of the roadmap: the tree, one week in detail, search results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from learnpath.cli.output import glyph
+from learnpath.models import RESOURCE_TYPES, Track, Week
+from learnpath.status import Overlay
+
+
+def _pct(value: float) -> str:
+    style = "green" if value >= 100 else "yellow" if value > 0 else "dim"
+    return f"[{style}]{value:g}%[/]"
+
+
+def _bullets(items) -> Table:
+    """A bulleted list whose wrapped lines hang under the text, not under the bullet."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column()
+    for item in items:
+        grid.add_row("•", Text(item))
+    return grid
+
+
+def week_detail(out: Console, track: Track, w: Week, overlay: Overlay) -> None:
+    where = track.phase(w.phase)
+    spec = track.specialization(w.specialization) if w.specialization else None
+    subtitle = where.title if where else w.phase
+    if spec:
+        subtitle += f" · {spec.title}"
+    head = Text.from_markup(
+        f"{glyph(overlay.week(w))} {overlay.week(w)} · about {w.hours:g} h · "
+        f"{len(w.quiz)} knowledge-check questions · id [bold]{w.id}[/]"
+    )
+    parts: list = [head, Text(w.summary, style="italic"), Text()]
+
+    parts += [Text("Objectives", style="bold underline"), _bullets(w.objectives), Text()]
+
+    topics = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    topics.add_column("", width=1)
+    topics.add_column("Topic")
+    topics.add_column("id", style="dim")
+    topics.add_column("roadmap.sh", style="dim")
+    for t in w.topics:
+        topics.add_row(
+            glyph(overlay.topic(w, t.id)), escape(t.title), t.id, escape(", ".join(t.roadmap))
+        )
+    parts += [Text("Topics", style="bold underline"), topics, Text()]
+
+    grouped = defaultdict(list)
+    for r in w.resources:
+        grouped[r.type].append(r)
+    parts.append(Text("Resources", style="bold underline"))
+    for kind in RESOURCE_TYPES:
+        for r in grouped.get(kind, []):
+            parts.append(
+                Text.from_markup(
+                    f"  [cyan]{kind:<10}[/] {escape(r.title)}\n             [link={r.url}]"
+                    f"{escape(r.url)}[/link]"
+                )
+            )
+    parts.append(Text())
+    if w.exercises:
+        parts.append(Text("Exercises", style="bold underline"))
+        parts.extend(Text.from_markup(f"  • {e}  [dim]learnpath start {e}[/]") for e in w.exercises)
+        parts.append(Text())
+    if w.prerequisites:
+        names = []
+        weeks = {x.id: x for x in track.all_weeks()}
+        topic_index = track.topics()
+        for ref in w.prerequisites:
+            if ref in weeks:
+                names.append(f"week {weeks[ref].week}: {weeks[ref].title}")
+            elif ref in topic_index:
+                names.append(f"topic {topic_index[ref][1].title} (week {topic_index[ref][0].week})")
+            else:
+                names.append(ref)
+        parts += [Text("Prerequisites", style="bold underline"), _bullets(names)]
+    out.print(
+        Panel(
+            Group(*parts),
+            title=f"[bold]Week {w.week}: {escape(w.title)}[/]",
+            subtitle=escape(subtitle),
+            expand=True,
+        )
+    )
+    out.print(
+        f"[dim]Mark progress: learnpath mark week:{w.week} done · quiz: learnpath quiz {w.week}[/]"
+    )
+
+
+def search_results(
+    out: Console, track: Track, hits: list[Week], text: str, overlay: Overlay
+) -> None:
+    if not hits:
+        out.print(f"No week mentions '{escape(text)}'.")
+        return
+    table = Table(title=f"Weeks mentioning '{escape(text)}'", header_style="bold")
+    table.add_column("", width=1)
+    table.add_column("Week", justify="right")
+    table.add_column("Branch")
+    table.add_column("Title")
+    table.add_column("Matching topics")
+    needle = text.lower()
+    for w in hits:
+        topics = ", ".join(t.title for t in w.topics if needle in (t.title + t.id).lower())
+        table.add_row(
+            glyph(overlay.week(w)),
+            str(w.week),
+            w.specialization or w.phase,
+            escape(w.title),
+            escape(topics),
+        )
+    out.print(table)

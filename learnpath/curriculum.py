@@ -1,0 +1,308 @@
+"""Find, parse, merge and validate tracks; cache the result.
+
+A *root* is a folder of track folders (the built-in ``curriculum/`` or an entry of
+``LEARNPATH_PATH``); a root may also be a track folder itself. Later roots extend or override
+earlier ones: a module with the same id replaces the built-in one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from learnpath import __version__, paths
+from learnpath.errors import ContentError, Diagnostic, UsageError
+from learnpath.models import FORMAT_VERSION, Track, TrackFile, Week
+
+TRACK_FILE = "track.yaml"
+ROADMAPS = "roadmaps"
+_CACHE_FORMAT = 1
+
+
+# -- discovery ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TrackDir:
+    """One folder that defines or extends a track, and the module files in it."""
+
+    path: Path
+    modules: list[Path] = field(default_factory=list)
+
+
+def track_dirs(root: Path) -> list[TrackDir]:
+    """The track folders in ``root`` (or ``root`` itself when it holds a ``track.yaml``)."""
+    if (root / TRACK_FILE).is_file():
+        candidates = [root]
+    else:
+        try:
+            candidates = sorted(p for p in root.iterdir() if (p / TRACK_FILE).is_file())
+        except OSError:
+            return []
+    return [TrackDir(c, _module_files(c)) for c in candidates]
+
+
+def _module_files(folder: Path) -> list[Path]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith((".yaml", ".yml")) and name != TRACK_FILE:
+                out.append(Path(dirpath, name))
+    return out
+
+
+def roadmap_files(roots: Iterable[Path]) -> dict[str, Path]:
+    """Roadmap node lists (``roadmaps/<id>.json``) from every root; later roots win."""
+    found: dict[str, Path] = {}
+    for root in roots:
+        folder = root / ROADMAPS
+        if folder.is_dir():
+            for f in sorted(folder.glob("*.json")):
+                found[f.stem] = f
+    return found
+
+
+def exercise_ids(folder: Path | None = None) -> frozenset[str]:
+    """Ids of the exercises declared in ``exercises/<id>/exercise.yaml``."""
+    folder = folder or paths.exercises_dir()
+    try:
+        return frozenset(p.parent.name for p in folder.glob("*/exercise.yaml"))
+    except OSError:
+        return frozenset()
+
+
+# -- loading with a cache ----------------------------------------------------------------------
+
+
+def load_tracks(roots: Sequence[Path] | None = None, *, use_cache: bool = True) -> dict[str, Track]:
+    """Every track from ``roots`` (default: built-in plus ``LEARNPATH_PATH``), validated.
+
+    The parsed result is pickled under the cache dir, keyed by the path, size and mtime of every
+    input file, so a repeated load skips YAML entirely.
+    """
+    roots = list(roots) if roots is not None else paths.curriculum_dirs()
+    dirs = [(root, td) for root in roots for td in track_dirs(root)]
+    ex_dir = paths.exercises_dir()
+    key = _fingerprint(roots, dirs, ex_dir) if use_cache else ""
+    cache_file = paths.cache_dir() / f"curriculum-{_CACHE_FORMAT}.pickle"
+    if use_cache:
+        cached = _read_cache(cache_file, key)
+        if cached is not None:
+            return cached
+    tracks = compile_tracks(dirs, roadmap_files(roots), exercise_ids(ex_dir))
+    if use_cache:
+        _write_cache(cache_file, key, tracks)
+    return tracks
+
+
+def load_track(track_id: str | None = None) -> Track:
+    """One installed track; a clear error naming the installed ones if it does not exist."""
+    tracks = load_tracks()
+    track_id = track_id or "backend"
+    if track_id not in tracks:
+        names = ", ".join(sorted(tracks)) or "none"
+        raise UsageError(f"unknown track '{track_id}'; installed tracks: {names}")
+    return tracks[track_id]
+
+
+def _fingerprint(roots: Sequence[Path], dirs: list[tuple[Path, TrackDir]], ex_dir: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{__version__}|{FORMAT_VERSION}|{_CACHE_FORMAT}".encode())
+    files: list[Path] = [p for _, td in dirs for p in (td.path / TRACK_FILE, *td.modules)]
+    files += list(roadmap_files(roots).values())
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            h.update(f"{f}|missing".encode())
+            continue
+        h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}\n".encode())
+    h.update("|".join(sorted(exercise_ids(ex_dir))).encode())
+    return h.hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> dict[str, Track] | None:
+    try:
+        with path.open("rb") as fh:
+            stored_key, tracks = pickle.load(fh)
+    except Exception:  # a missing, stale or damaged cache is simply rebuilt
+        return None
+    return tracks if stored_key == key else None
+
+
+def _write_cache(path: Path, key: str, tracks: dict[str, Track]) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as fh:
+            pickle.dump((key, tracks), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only or full disk only costs speed
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+# -- compiling ---------------------------------------------------------------------------------
+
+
+def compile_tracks(
+    dirs: Sequence[tuple[Path, TrackDir]],
+    roadmaps: dict[str, Path],
+    exercises: frozenset[str],
+    *,
+    extra_modules: Sequence[Path] = (),
+) -> dict[str, Track]:
+    """Parse and validate ``dirs`` in merge order. Raises :class:`ContentError` with every
+    problem found; returns the tracks when there are none.
+
+    ``extra_modules`` are single module files checked as overlays of the last track in ``dirs``.
+    """
+    from learnpath import validation  # YAML parsing is only needed on a cache miss
+
+    diags: list[Diagnostic] = []
+    modules = [m for _, td in dirs for m in td.modules] + list(extra_modules)
+    parsed = validation.parse_modules(modules)
+    builder = validation.TrackBuilder(diags, roadmaps, exercises, parsed)
+    for _root, td in dirs:
+        builder.add_dir(td)
+    for module in extra_modules:
+        builder.add_module(module, dirs[-1][1].path if dirs else None)
+    tracks = builder.finish()
+    if diags:
+        raise ContentError(diags)
+    return tracks
+
+
+def validate_paths(targets: Sequence[Path]) -> tuple[dict[str, Track], dict[str, Path]]:
+    """Validate what an instructor points at: track folders, roots or single module files.
+
+    A module file is checked in the context of the track folder above it or, when it has none,
+    as an overlay of the built-in ``backend`` track.
+    """
+    builtin = paths.curriculum_dirs()
+    if not targets:
+        return load_tracks(builtin, use_cache=False), roadmap_files(builtin)
+    missing = [t for t in targets if not t.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {missing[0]}")
+    dirs: list[tuple[Path, TrackDir]] = []
+    modules: list[Path] = []
+    roots: list[Path] = []
+    for target in targets:
+        if target.is_file():
+            owner = next((p for p in target.resolve().parents if (p / TRACK_FILE).is_file()), None)
+            if owner is not None and target.name != TRACK_FILE:
+                td = TrackDir(owner, [m for m in _module_files(owner) if m != target.resolve()])
+                dirs.append((owner.parent, td))
+                modules.append(target)
+            elif target.name == TRACK_FILE:
+                dirs.append((target.parent.parent, TrackDir(target.parent, [])))
+            else:
+                modules.append(target)
+        else:
+            found = track_dirs(target)
+            if not found:
+                raise UsageError(f"{target} holds no {TRACK_FILE} (neither it nor its subfolders)")
+            roots.append(target)
+            dirs.extend((target, td) for td in found)
+    # A lone module or an overlay is checked against the built-in track it extends; complete
+    # tracks stand alone, so a problem elsewhere in the built-in content does not leak in.
+    needed = {_extends(td) for _, td in dirs} - {None}
+    if modules and not dirs:
+        needed.add("backend")
+    known = {td.path.resolve() for _, td in dirs}
+    base = [
+        (r, td)
+        for r in builtin[:1]
+        for td in track_dirs(r)
+        if td.path.resolve() not in known and td.path.name in needed
+    ]
+    dirs = base + dirs
+    roadmaps = roadmap_files([*builtin[:1], *roots])
+    return compile_tracks(dirs, roadmaps, exercise_ids(), extra_modules=modules), roadmaps
+
+
+def _extends(td: TrackDir) -> str | None:
+    """The id of the track ``td`` extends, or ``None`` when it is a complete track."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load((td.path / TRACK_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None  # compile_tracks reports it with its position
+    if isinstance(doc, dict) and not doc.get("phases") and isinstance(doc.get("id"), str):
+        return doc["id"]
+    return None
+
+
+# -- roadmap coverage --------------------------------------------------------------------------
+
+
+def roadmap_nodes(roadmap_id: str, files: dict[str, Path] | None = None) -> list[dict]:
+    files = files if files is not None else roadmap_files(paths.curriculum_dirs())
+    if roadmap_id not in files:
+        raise UsageError(f"unknown roadmap '{roadmap_id}'; known: {', '.join(sorted(files))}")
+    return json.loads(files[roadmap_id].read_text(encoding="utf-8"))
+
+
+def split_ref(ref: str, default: str) -> tuple[str, str]:
+    """``api-design:rate-limiting`` -> (api-design, rate-limiting); a bare slug takes ``default``."""
+    roadmap, sep, slug = ref.rpartition(":")
+    return (roadmap, slug) if sep else (default, ref)
+
+
+def coverage(track: Track, roadmaps: dict[str, Path] | None = None) -> list[dict]:
+    """How much of each roadmap the main path and each specialization tag."""
+    paths_ = [("main path", None, track.weeks, track.roadmap)]
+    for spec in track.specializations:
+        weeks = track.branches.get(spec.id, ())
+        paths_.append((spec.title, spec.id, weeks, spec.roadmap or track.roadmap))
+    out = []
+    for label, spec_id, weeks, roadmap in paths_:
+        nodes = {n["slug"] for n in roadmap_nodes(roadmap, roadmaps)}
+        used = {
+            slug
+            for w in weeks
+            for t in w.topics
+            for r in t.roadmap
+            for rm, slug in [split_ref(r, track.roadmap_for(w))]
+            if rm == roadmap
+        }
+        covered = nodes & used
+        out.append(
+            {
+                "path": label,
+                "specialization": spec_id,
+                "roadmap": roadmap,
+                "covered": len(covered),
+                "total": len(nodes),
+                "percent": round(100 * len(covered) / len(nodes), 1) if nodes else 100.0,
+                "missing": sorted(nodes - covered),
+            }
+        )
+    return out
+
+
+def search(track: Track, text: str) -> list[Week]:
+    """Weeks whose title, summary, objectives, topics or resources mention ``text``."""
+    pattern = re.compile(re.escape(text), re.IGNORECASE)
+    hits = []
+    for w in track.all_weeks():
+        haystack = [w.id, w.title, w.summary, *w.objectives]
+        haystack += [t.title for t in w.topics] + [t.id for t in w.topics]
+        haystack += [r.title for r in w.resources]
+        if any(pattern.search(h) for h in haystack):
+            hits.append(w)
+    return hits
+
+
+def with_source(week: Week, source: str) -> Week:
+    return replace(week, source=source)

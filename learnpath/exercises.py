@@ -1,0 +1,139 @@
+"""Exercise definitions (``exercises/<id>/exercise.yaml``): load and validate them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from learnpath import paths
+from learnpath.errors import ContentError, Diagnostic, UsageError
+from learnpath.models import FORMAT_VERSION, ID, ID_HELP, meta
+from learnpath.yamlsrc import Source, compose, load_as
+
+GRADER_CHECKS_HEADING = "What the grader checks"
+
+
+@dataclass(frozen=True, slots=True)
+class StackDef:
+    """How a learner's project in one stack is scaffolded, installed and started."""
+
+    template: str
+    run: str
+    install: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageDef:
+    id: str = field(metadata=meta(pattern=ID, pattern_help=ID_HELP))
+    title: str
+    description: str
+    hints: tuple[str, ...] = ()
+    points: int = field(default=1, metadata=meta(range=(0, 1000)))
+    extension: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseDef:
+    format_version: int
+    id: str = field(metadata=meta(pattern=ID, pattern_help=ID_HELP))
+    title: str
+    level: Literal["beginner", "intermediate", "advanced", "expert"]
+    summary: str
+    status: Literal["ready", "planned"] = "ready"
+    weeks: tuple[int, ...] = ()
+    services: tuple[str, ...] = ()
+    stacks: dict[str, StackDef] = field(default_factory=dict)
+    stages: tuple[StageDef, ...] = ()
+    folder: str = field(default="", metadata=meta(yaml=False), compare=False)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.folder)
+
+    def stage(self, stage_id: str) -> StageDef | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+
+def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, Source]:
+    src = compose(folder / "exercise.yaml", diags)
+    ex = load_as(src, ExerciseDef, diags)
+    if ex is None:
+        return None, src
+    ex = replace(ex, folder=str(folder))
+    if ex.format_version != FORMAT_VERSION:
+        diags.append(
+            src.diag(("format_version",), f"unsupported format_version {ex.format_version}")
+        )
+    if ex.id != folder.name:
+        diags.append(src.diag(("id",), f"id '{ex.id}' must match its folder name '{folder.name}'"))
+    if ex.status == "ready":
+        if not ex.stacks:
+            diags.append(src.diag((), "a ready exercise needs at least one entry in 'stacks'"))
+        if not ex.stages:
+            diags.append(src.diag((), "a ready exercise needs at least one stage"))
+    for name, stack in ex.stacks.items():
+        template = folder / stack.template
+        if not template.resolve().is_relative_to(folder.resolve()):
+            diags.append(
+                src.diag(
+                    ("stacks", name, "template"), "template must stay inside the exercise folder"
+                )
+            )
+        elif not template.is_dir():
+            diags.append(
+                src.diag(("stacks", name, "template"), f"no template folder '{stack.template}'")
+            )
+    seen: set[str] = set()
+    for i, stage in enumerate(ex.stages):
+        if stage.id in seen:
+            diags.append(src.diag(("stages", i, "id"), f"duplicate stage id '{stage.id}'"))
+        seen.add(stage.id)
+        if GRADER_CHECKS_HEADING.lower() not in stage.description.lower():
+            diags.append(
+                src.diag(
+                    ("stages", i, "description"),
+                    f"stage '{stage.id}': the description must end with a '{GRADER_CHECKS_HEADING}' section",
+                )
+            )
+    return ex, src
+
+
+def load_all(folder: Path | None = None) -> dict[str, ExerciseDef]:
+    """Every exercise definition; raises :class:`ContentError` if any does not validate."""
+    diags: list[Diagnostic] = []
+    found = _load(folder or paths.exercises_dir(), diags)
+    if diags:
+        raise ContentError(diags)
+    return found
+
+
+def _load(folder: Path, diags: list[Diagnostic]) -> dict[str, ExerciseDef]:
+    found: dict[str, ExerciseDef] = {}
+    for f in sorted(folder.glob("*/exercise.yaml")):
+        ex, _ = _parse(f.parent, diags)
+        if ex is not None:
+            found[ex.id] = ex
+    return found
+
+
+def validate_all(folder: Path | None = None) -> list[Diagnostic]:
+    """Problems in every exercise definition, plus the checks that tie graders to stages."""
+    diags: list[Diagnostic] = []
+    found = _load(folder or paths.exercises_dir(), diags)
+    try:
+        from learnpath.grading.discovery import check_graders
+    except ImportError:
+        return diags
+    for ex in found.values():
+        diags.extend(check_graders(ex))
+    return diags
+
+
+def load(exercise_id: str) -> ExerciseDef:
+    all_ = load_all()
+    if exercise_id not in all_:
+        names = ", ".join(sorted(e for e, x in all_.items() if x.status == "ready")) or "none"
+        raise UsageError(f"unknown exercise '{exercise_id}'; ready exercises: {names}")
+    return all_[exercise_id]

@@ -1,0 +1,88 @@
+"""The parsed-curriculum cache: used when nothing changed, rebuilt when anything did."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from learnpath import curriculum
+from learnpath.errors import ContentError
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    dest = tmp_path / "root"
+    shutil.copytree(FIXTURES / "mini", dest)
+    monkeypatch.setenv("LEARNPATH_PATH", str(dest))
+    return dest
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    calls = []
+    real = curriculum.compile_tracks
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(curriculum, "compile_tracks", counting)
+    return calls
+
+
+def test_second_load_comes_from_cache(root, compiles, home):
+    first = curriculum.load_tracks()
+    second = curriculum.load_tracks()
+    assert len(compiles) == 1
+    assert first["mini"] == second["mini"]
+    assert list((home / "cache").glob("curriculum-*.pickle"))
+
+
+def test_changed_file_invalidates(root, compiles):
+    curriculum.load_tracks()
+    module = root / "mini" / "m01-http.yaml"
+    text = module.read_text().replace("HTTP basics", "HTTP, changed")
+    module.write_text(text)
+    st = module.stat()
+    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert curriculum.load_tracks()["mini"].weeks[0].title == "HTTP, changed"
+    assert len(compiles) == 2
+
+
+def test_added_and_removed_files_invalidate(root, compiles):
+    curriculum.load_tracks()
+    (root / "mini" / "m02-sql.yaml").rename(root / "m02-sql.yaml.off")
+    with pytest.raises(ContentError, match="error"):
+        curriculum.load_tracks()
+    (root / "m02-sql.yaml.off").rename(root / "mini" / "m02-sql.yaml")
+    assert [w.week for w in curriculum.load_tracks()["mini"].weeks] == [1, 2]
+
+
+def test_broken_content_is_never_cached(root, compiles):
+    module = root / "mini" / "m01-http.yaml"
+    module.write_text(module.read_text().replace("hours: 5", "hours: x"))
+    for _ in range(2):
+        with pytest.raises(ContentError):
+            curriculum.load_tracks()
+    assert len(compiles) == 2
+
+
+def test_damaged_cache_is_rebuilt(root, compiles, home):
+    curriculum.load_tracks()
+    for f in (home / "cache").glob("*.pickle"):
+        f.write_bytes(b"not a pickle")
+    assert "mini" in curriculum.load_tracks()
+    assert len(compiles) == 2
+
+
+def test_unwritable_cache_only_costs_speed(root, compiles, home):
+    # A file where the cache dir should be: every write fails, as on a read-only or full disk.
+    (home / "cache").write_text("in the way")
+    assert "mini" in curriculum.load_tracks()
+    assert "mini" in curriculum.load_tracks()
+    assert len(compiles) == 2
+    assert (home / "cache").read_text() == "in the way"
