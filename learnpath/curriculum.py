@@ -19,7 +19,7 @@ from pathlib import Path
 
 from learnpath import __version__, paths
 from learnpath.errors import ContentError, Diagnostic, UsageError
-from learnpath.models import FORMAT_VERSION, Track, TrackFile, Week
+from learnpath.models import FORMAT_VERSION, Track, Week
 
 TRACK_FILE = "track.yaml"
 ROADMAPS = "roadmaps"
@@ -254,14 +254,18 @@ def roadmap_nodes(roadmap_id: str, files: dict[str, Path] | None = None) -> list
 
 
 def split_ref(ref: str, default: str) -> tuple[str, str]:
-    """``api-design:rate-limiting`` -> (api-design, rate-limiting); a bare slug takes ``default``."""
+    """``api-design:rate-limiting`` -> (api-design, rate-limiting).
+
+    A bare slug belongs to ``default``."""
     roadmap, sep, slug = ref.rpartition(":")
     return (roadmap, slug) if sep else (default, ref)
 
 
 def coverage(track: Track, roadmaps: dict[str, Path] | None = None) -> list[dict]:
     """How much of each roadmap the main path and each specialization tag."""
-    paths_ = [("main path", None, track.weeks, track.roadmap)]
+    paths_: list[tuple[str, str | None, tuple[Week, ...], str]] = [
+        ("main path", None, track.weeks, track.roadmap)
+    ]
     for spec in track.specializations:
         weeks = track.branches.get(spec.id, ())
         paths_.append((spec.title, spec.id, weeks, spec.roadmap or track.roadmap))

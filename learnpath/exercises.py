@@ -94,7 +94,8 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
             diags.append(
                 src.diag(
                     ("stages", i, "description"),
-                    f"stage '{stage.id}': the description must end with a '{GRADER_CHECKS_HEADING}' section",
+                    f"stage '{stage.id}': the description must end with a "
+                    f"'{GRADER_CHECKS_HEADING}' section",
                 )
             )
     return ex, src

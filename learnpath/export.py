@@ -58,7 +58,7 @@ def roadmap_dict(
     branch = chosen if chosen in track.branches else next(iter(track.branches), None)
     phases = []
     for p in track.phases:
-        if phase and p.id != phase or specialization:
+        if (phase and p.id != phase) or specialization:
             continue
         entry: dict = {"id": p.id, "title": p.title, "summary": p.summary}
         if p.id == track.specializations_phase:
@@ -152,8 +152,8 @@ section.phase { margin:20px 32px; }
 section.phase > h2 { font-size:20px; margin:0 0 2px; }
 section.phase > .meta { color:var(--muted); margin-bottom:8px; }
 .weeks { display:grid; grid-template-columns:repeat(auto-fill,minmax(260px,1fr)); gap:12px; }
-details.week { background:var(--card); border:1px solid var(--line); border-left:5px solid var(--todo);
-  border-radius:8px; padding:10px 12px; }
+details.week { background:var(--card); border:1px solid var(--line);
+  border-left:5px solid var(--todo); border-radius:8px; padding:10px 12px; }
 details.week.done { border-left-color:var(--done); }
 details.week.in-progress { border-left-color:var(--progress); }
 details.week.skipped { border-left-color:var(--skipped); }

@@ -65,7 +65,11 @@ def parse_modules(paths: list[Path]) -> dict[Path, tuple[Source, Week | None, li
     chunks = [paths[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         results = list(pool.map(_parse_chunk, chunks))
-    return {p: r for chunk, res in zip(chunks, results, strict=True) for p, r in zip(chunk, res, strict=True)}
+    return {
+        p: r
+        for chunk, res in zip(chunks, results, strict=True)
+        for p, r in zip(chunk, res, strict=True)
+    }
 
 
 class TrackBuilder:
@@ -247,8 +251,8 @@ class TrackBuilder:
                 topics[t.id] = m
 
         for p in tf.phases:
-            branches = [s.id for s in specs] if p.id == spec_id else [None]
-            for b in branches:
+            slots_of: list[str | None] = [s.id for s in specs] if p.id == spec_id else [None]
+            for b in slots_of:
                 gaps = [n for n in range(p.first, p.last + 1) if (b, n) not in slots]
                 if gaps:
                     where = f"specialization '{b}'" if b else f"phase '{p.id}'"

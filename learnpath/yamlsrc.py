@@ -238,7 +238,7 @@ def _scalar_converter(tp: type) -> Converter:
             got = "nothing" if value is None else repr(value)
             w.error(node, f"{what} must be {name}, got {got}")
             return _BAD
-        if tp is str and not value.strip():
+        if isinstance(value, str) and not value.strip():
             w.error(node, f"{what} must not be empty")
             return _BAD
         return value
@@ -270,7 +270,9 @@ def _record_converter(tp: Any) -> Converter:
             conv = convs.get(key) if isinstance(key, str) else None
             if conv is None:
                 close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {_join(fields)}"
+                hint = (
+                    f"; did you mean '{close[0]}'?" if close else f"; known keys: {_join(fields)}"
+                )
                 w.error(key_node, f"unknown key '{key}'{hint}")
                 ok = False
                 continue
@@ -294,7 +296,7 @@ def _record_converter(tp: Any) -> Converter:
         if not ok:
             # Carry on with stand-ins for the broken fields, so later checks (references,
             # slugs, duplicates) still run and the instructor sees every problem in one pass.
-            for name, f in fields.items():
+            for name in fields:
                 if values.get(name, _BAD) is not _BAD:
                     continue
                 if name not in required:

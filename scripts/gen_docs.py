@@ -23,14 +23,18 @@ START, END = "<!-- commands:start -->", "<!-- commands:end -->"
 
 def _help(*argv: str) -> str:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    code = (
-        "import sys; from learnpath.cli import {fn}; sys.argv = {argv!r}; {fn}()"
-    )
-    fn = {"learnpath": "main", "learning-path": "learning_path_main",
-          "explore-roadmap": "explore_roadmap_main"}[argv[0]]
+    code = "import sys; from learnpath.cli import {fn}; sys.argv = {argv!r}; {fn}()"
+    fn = {
+        "learnpath": "main",
+        "learning-path": "learning_path_main",
+        "explore-roadmap": "explore_roadmap_main",
+    }[argv[0]]
     out = subprocess.run(
-        [sys.executable, "-c", code.format(fn=fn, argv=list(argv) + ["--help"])],
-        capture_output=True, text=True, env=env, check=True,
+        [sys.executable, "-c", code.format(fn=fn, argv=[*argv, "--help"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     ).stdout
     return "\n".join(line.rstrip() for line in out.strip("\n").splitlines())
 

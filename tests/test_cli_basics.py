@@ -26,9 +26,9 @@ LEARNPATH_COMMANDS = [
 
 
 def _registered() -> list[str]:
-    from learnpath.cli.app import learnpath_app
-
     import typer.main
+
+    from learnpath.cli.app import learnpath_app
 
     group = typer.main.get_command(learnpath_app())
     return sorted(group.commands)  # type: ignore[attr-defined]
@@ -87,3 +87,20 @@ def test_debug_shows_traceback(cli):
     result = cli("explore-roadmap", "nope", "--debug")
     assert result.returncode == 2
     assert "Traceback" in result.stderr
+
+
+def test_closed_pipe_is_not_an_error(tmp_path):
+    import os
+
+    from .conftest import BIN
+
+    proc = subprocess.run(
+        f"'{BIN / 'explore-roadmap'}' backend --format json | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=tmp_path,
+    )
+    assert proc.stdout == "{\n"  # the JSON is far larger than a pipe buffer
+    assert proc.stderr == ""

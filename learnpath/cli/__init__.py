@@ -46,6 +46,11 @@ def run(factory: Callable[[], typer.Typer], prog_name: str) -> None:
     except KeyboardInterrupt:
         _say_error("interrupted")
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`explore-roadmap | head`): not an error. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         if debug:
             raise

@@ -13,7 +13,7 @@ import typer
 from learnpath.errors import ContentError, Diagnostic
 
 
-class ReportFormat(str, enum.Enum):
+class ReportFormat(enum.StrEnum):
     text = "text"
     json = "json"
     github = "github"

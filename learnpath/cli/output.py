@@ -31,7 +31,8 @@ def glyph(status: str) -> str:
 
 
 _TAG = re.compile(
-    r"(?<!\\)\[(?:/|link=[^\]]*|(?:bold |italic )?(?:dim|bold|green|yellow|magenta|cyan|red|italic))\]"
+    r"(?<!\\)\[(?:/|link=[^\]]*|"
+    r"(?:bold |italic )?(?:dim|bold|green|yellow|magenta|cyan|red|italic))\]"
 )
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from learnpath.status import Overlay
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"

@@ -55,7 +55,7 @@ def week_detail(out: Console, track: Track, w: Week, overlay: Overlay) -> None:
         )
     parts += [Text("Topics", style="bold underline"), topics, Text()]
 
-    grouped = defaultdict(list)
+    grouped: dict[str, list] = defaultdict(list)
     for r in w.resources:
         grouped[r.type].append(r)
     parts.append(Text("Resources", style="bold underline"))
