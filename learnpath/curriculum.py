@@ -71,12 +71,14 @@ def roadmap_files(roots: Iterable[Path]) -> dict[str, Path]:
 
 
 def exercise_ids(folder: Path | None = None) -> frozenset[str]:
-    """Ids of the exercises declared in ``exercises/<id>/exercise.yaml``."""
-    folder = folder or paths.exercises_dir()
-    try:
-        return frozenset(p.parent.name for p in folder.glob("*/exercise.yaml"))
-    except OSError:
-        return frozenset()
+    """Ids of the exercises declared in ``exercises/<id>/exercise.yaml``: the built-in ones and
+    those of ``LEARNPATH_CONTENT``, or those in ``folder``."""
+    folders = [folder] if folder else [paths.content_root() / "exercises", paths.exercises_dir()]
+    found: set[str] = set()
+    for f in folders:
+        with contextlib.suppress(OSError):
+            found.update(p.parent.name for p in f.glob("*/exercise.yaml"))
+    return frozenset(found)
 
 
 # -- loading with a cache ----------------------------------------------------------------------
@@ -90,14 +92,13 @@ def load_tracks(roots: Sequence[Path] | None = None, *, use_cache: bool = True) 
     """
     roots = list(roots) if roots is not None else paths.curriculum_dirs()
     dirs = [(root, td) for root in roots for td in track_dirs(root)]
-    ex_dir = paths.exercises_dir()
-    key = _fingerprint(roots, dirs, ex_dir) if use_cache else ""
+    key = _fingerprint(roots, dirs) if use_cache else ""
     cache_file = paths.cache_dir() / f"curriculum-{_CACHE_FORMAT}.pickle"
     if use_cache:
         cached = _read_cache(cache_file, key)
         if cached is not None:
             return cached
-    tracks = compile_tracks(dirs, roadmap_files(roots), exercise_ids(ex_dir))
+    tracks = compile_tracks(dirs, roadmap_files(roots), exercise_ids())
     if use_cache:
         _write_cache(cache_file, key, tracks)
     return tracks
@@ -113,7 +114,7 @@ def load_track(track_id: str | None = None) -> Track:
     return tracks[track_id]
 
 
-def _fingerprint(roots: Sequence[Path], dirs: list[tuple[Path, TrackDir]], ex_dir: Path) -> str:
+def _fingerprint(roots: Sequence[Path], dirs: list[tuple[Path, TrackDir]]) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}|{FORMAT_VERSION}|{_CACHE_FORMAT}".encode())
     files: list[Path] = [p for _, td in dirs for p in (td.path / TRACK_FILE, *td.modules)]
@@ -125,7 +126,7 @@ def _fingerprint(roots: Sequence[Path], dirs: list[tuple[Path, TrackDir]], ex_di
             h.update(f"{f}|missing".encode())
             continue
         h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}\n".encode())
-    h.update("|".join(sorted(exercise_ids(ex_dir))).encode())
+    h.update("|".join(sorted(exercise_ids())).encode())
     return h.hexdigest()
 
 

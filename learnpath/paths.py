@@ -8,6 +8,7 @@ from pathlib import Path
 
 HOME_ENV = "LEARNPATH_HOME"
 PATH_ENV = "LEARNPATH_PATH"
+CONTENT_ENV = "LEARNPATH_CONTENT"
 
 
 def user_dir() -> Path:
@@ -49,9 +50,18 @@ def curriculum_dirs() -> list[Path]:
     return roots
 
 
+def exercise_content_root() -> Path:
+    """Where ``exercises/`` and ``graders/`` come from: the built-in content, or the folder in
+    ``LEARNPATH_CONTENT`` (so tests and instructors can grade against other content)."""
+    override = os.environ.get(CONTENT_ENV)
+    if override:
+        return Path(override).expanduser().resolve()
+    return content_root()
+
+
 def exercises_dir() -> Path:
-    return content_root() / "exercises"
+    return exercise_content_root() / "exercises"
 
 
 def graders_dir() -> Path:
-    return content_root() / "graders"
+    return exercise_content_root() / "graders"

@@ -27,8 +27,18 @@ def test_json_has_48_weeks_in_4_phases_and_3_branches_of_12(cli):
     ]
     every = [w for p in data["phases"] for w in p["weeks"]]
     every += [w for s in data["specializations"] for w in s["weeks"]]
-    keys = {"week", "id", "title", "objectives", "topics", "resources", "exercises", "questions",
-            "hours", "status"}
+    keys = {
+        "week",
+        "id",
+        "title",
+        "objectives",
+        "topics",
+        "resources",
+        "exercises",
+        "questions",
+        "hours",
+        "status",
+    }
     for w in every:
         assert keys <= set(w), w["id"]
         assert len(w["objectives"]) >= 3 and len(w["topics"]) >= 3, w["id"]

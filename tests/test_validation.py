@@ -159,23 +159,48 @@ def test_valid_curriculum_exit_zero_with_coverage(cli):
         ("m01-http.yaml", "hours: 5", "hours: 99", "'hours' must be between 1 and 40, got 99"),
         ("m01-http.yaml", "id: m01-http", "id: M01 HTTP", "'M01 HTTP' is not a valid id"),
         ("m01-http.yaml", "format_version: 1", "format_version: 2", "unsupported format_version 2"),
-        ("m01-http.yaml", "exercises: [blog-api]", "exercises: [blog-apii]",
-         "unknown exercise 'blog-apii'; did you mean 'blog-api'?"),
-        ("m01-http.yaml", "prerequisites: []", "prerequisites: [m99]", "unknown prerequisite 'm99'"),
-        ("m01-http.yaml", "prerequisites: []", "prerequisites: [m02-sql]",
-         "prerequisite cycle: m01-http -> m02-sql -> m01-http"),
+        (
+            "m01-http.yaml",
+            "exercises: [blog-api]",
+            "exercises: [blog-apii]",
+            "unknown exercise 'blog-apii'; did you mean 'blog-api'?",
+        ),
+        (
+            "m01-http.yaml",
+            "prerequisites: []",
+            "prerequisites: [m99]",
+            "unknown prerequisite 'm99'",
+        ),
+        (
+            "m01-http.yaml",
+            "prerequisites: []",
+            "prerequisites: [m02-sql]",
+            "prerequisite cycle: m01-http -> m02-sql -> m01-http",
+        ),
         ("m01-http.yaml", "id: m-rest", "id: m-select", "duplicate topic id 'm-select'"),
         ("m01-http.yaml", "- id: q2", "- id: q1", "duplicate question id 'q1'"),
-        ("m01-http.yaml", "      - text: \"200\"", "      - text: \"200\"\n        correct: true",
-         "needs exactly one choice with 'correct: true', found 2"),
+        (
+            "m01-http.yaml",
+            '      - text: "200"',
+            '      - text: "200"\n        correct: true',
+            "needs exactly one choice with 'correct: true', found 2",
+        ),
         ("m01-http.yaml", "type: official", "type: blog", "'type' must be one of official"),
         ("m01-http.yaml", "phase: basics", "phase: basis", "unknown phase 'basis'"),
         ("m02-sql.yaml", "week: 2", "week: 1", "week 1 appears twice"),
-        ("m03-left.yaml", "specialization: left", "specialization: middle",
-         "unknown specialization 'middle'"),
+        (
+            "m03-left.yaml",
+            "specialization: left",
+            "specialization: middle",
+            "unknown specialization 'middle'",
+        ),
         ("m03-left.yaml", "specialization: left", "", "need a 'specialization'"),
-        ("m01-http.yaml", "phase: basics", "phase: basics\nspecialization: left",
-         "'specialization' is only for weeks of phase 'branch'"),
+        (
+            "m01-http.yaml",
+            "phase: basics",
+            "phase: basics\nspecialization: left",
+            "'specialization' is only for weeks of phase 'branch'",
+        ),
         ("m01-http.yaml", "roadmap: [http]", "roadmap: [nope:http]", "unknown roadmap 'nope'"),
     ],
 )
@@ -266,7 +291,9 @@ def test_overlay_overrides_a_week_by_id(cli, mini, overlay):
     text = (MINI / "mini" / "m02-sql.yaml").read_text().replace("SQL basics", "SQL, our way")
     (overlay / "mini" / "m02-sql.yaml").write_text(text)
     middle = (MINI / "mini" / "m03-left.yaml").read_text()
-    middle = middle.replace("m03-left", "m03-middle").replace("specialization: left", "specialization: middle")
+    middle = middle.replace("m03-left", "m03-middle").replace(
+        "specialization: left", "specialization: middle"
+    )
     middle = middle.replace("m-left-", "m-middle-")
     (overlay / "mini" / "m03-middle.yaml").write_text(middle)
     env = {"LEARNPATH_PATH": f"{MINI}:{overlay}"}
@@ -281,7 +308,11 @@ def test_overlay_overrides_a_week_by_id(cli, mini, overlay):
 
 def test_overlay_with_new_id_for_an_existing_week_is_an_error(cli, mini, overlay):
     text = (MINI / "mini" / "m02-sql.yaml").read_text().replace("id: m02-sql", "id: m02-other")
-    text = text.replace("m-select", "o-select").replace("m-insert", "o-insert").replace("m-index", "o-index")
+    text = (
+        text.replace("m-select", "o-select")
+        .replace("m-insert", "o-insert")
+        .replace("m-index", "o-index")
+    )
     (overlay / "mini" / "m02-other.yaml").write_text(text)
     (overlay / "mini" / "track.yaml").write_text("format_version: 1\nid: mini\n")
     result = cli("explore-roadmap", "mini", env={"LEARNPATH_PATH": f"{MINI}:{overlay}"})

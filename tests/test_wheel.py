@@ -26,7 +26,14 @@ def test_wheel_install_runs_explore_roadmap_from_elsewhere(tmp_path):
     assert len(wheels) == 1
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
     subprocess.run([*pip, str(wheels[0])], check=True, timeout=900)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -45,7 +52,11 @@ def test_wheel_install_runs_explore_roadmap_from_elsewhere(tmp_path):
     assert sum(len(p["weeks"]) for p in data["phases"]) == 48
     # The content comes from the installed package, not from this checkout.
     where = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "from learnpath import paths; print(paths.content_root())"],
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from learnpath import paths; print(paths.content_root())",
+        ],
         capture_output=True,
         text=True,
         cwd=elsewhere,
