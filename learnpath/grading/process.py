@@ -1,0 +1,231 @@
+"""Start the learner's backend, wait until it answers, and always tear down its process group.
+
+The backend runs through the shell in its own session (so in its own process group): teardown
+signals the whole group, which also reaches ``npm``'s or ``uvicorn --reload``'s children.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from learnpath.errors import LearnpathError
+
+TERM_GRACE = 3.0
+LOG_LINES = 400
+
+
+class BackendError(LearnpathError):
+    """The backend could not be started or never became ready: grading is impossible (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, logs: list[str] | None = None):
+        super().__init__(message)
+        self.logs = logs or []
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # SO_REUSEADDR: connections in TIME_WAIT do not count, only a live listener does.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group ``pgid`` still exists (zombies count as gone)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's group reused the id
+        return True
+    # killpg(0) succeeds for zombies too; look at /proc where we can.
+    proc = Path("/proc")
+    if not proc.is_dir():  # pragma: no cover - not Linux
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ..." — comm may contain spaces and parentheses.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def kill_group(pgid: int, grace: float = TERM_GRACE) -> None:
+    """SIGTERM the group, wait up to ``grace`` seconds, then SIGKILL whatever is left."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not group_alive(pgid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+class Backend:
+    """The learner's server, started with ``PORT`` set to a free port on 127.0.0.1."""
+
+    def __init__(
+        self,
+        project_dir: Path,
+        run: str,
+        *,
+        env: dict[str, str] | None = None,
+        ready_path: str = "/",
+        start_timeout: float = 20.0,
+        port: int | None = None,
+    ):
+        self.project_dir = project_dir
+        self.run = run
+        self.extra_env = env or {}
+        self.ready_path = ready_path
+        self.start_timeout = start_timeout
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._lines: deque[str] = deque(maxlen=LOG_LINES)
+        self._reader: threading.Thread | None = None
+        self.total_lines = 0
+        self.on_spawn: Callable[[int], None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pgid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def logs(self, n: int = 30) -> list[str]:
+        """The last ``n`` lines the backend wrote (stdout and stderr, interleaved)."""
+        return list(self._lines)[-n:] if n > 0 else []
+
+    def start(self) -> None:
+        """Start the backend and wait until it answers HTTP; :class:`BackendError` if it can't."""
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the run command in a new session; ``on_spawn(pgid)`` is told its group id."""
+        env = {**os.environ, **self.extra_env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        # A learner's Python backend should not buffer its output: we show it on failures.
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        try:
+            self.proc = subprocess.Popen(
+                self.run,
+                shell=True,
+                cwd=self.project_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise BackendError(f"could not run '{self.run}': {exc.strerror or exc}") from None
+        self._reader = threading.Thread(target=self._read, args=(self.proc,), daemon=True)
+        self._reader.start()
+        if self.on_spawn is not None:
+            self.on_spawn(self.proc.pid)
+
+    def _read(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        # readline with a limit: a backend printing one enormous line cannot exhaust memory.
+        while raw := proc.stdout.readline(8192):
+            self._lines.append(raw.decode("utf-8", "replace").rstrip("\r\n")[:2000])
+            self.total_lines += 1
+
+    def wait_ready(self) -> None:
+        """Poll until any HTTP answer; fail early if the process exits, late if it never answers."""
+        import httpx
+
+        assert self.proc is not None
+        deadline = time.monotonic() + self.start_timeout
+        url = self.url + self.ready_path
+        with httpx.Client(timeout=1.0) as client:
+            while True:
+                code = self.proc.poll()
+                if code is not None:
+                    self._drain()
+                    raise BackendError(self._exit_message(code), self.logs())
+                try:
+                    client.get(url)
+                    return  # any HTTP answer means the server is up
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise BackendError(
+                        f"your server did not answer on {url} within {self.start_timeout:g} s "
+                        f"(started with: {self.run}). Does it listen on 127.0.0.1 and the port "
+                        "in the PORT environment variable?",
+                        self.logs(),
+                    )
+                time.sleep(0.05)
+
+    def _exit_message(self, code: int) -> str:
+        if code == 127:
+            return (
+                f"the run command was not found: '{self.run}' (exit code 127; check learnpath.yml)"
+            )
+        return f"your server exited with code {code} before it was ready (run: {self.run})"
+
+    def _drain(self) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout=1.0)
+
+    def stop(self) -> None:
+        """Stop the whole process group (SIGTERM, then SIGKILL) and reap the shell."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        kill_group(proc.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL cannot be ignored
+            proc.wait(timeout=TERM_GRACE)
+        if self._reader is not None:
+            self._reader.join(timeout=1.0)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def restart(self) -> None:
+        """Stop and start again on the same port, waiting until it answers."""
+        self.stop()
+        # The old listener may linger a moment; wait (bounded) until the port can be bound.
+        deadline = time.monotonic() + TERM_GRACE
+        while not port_is_free(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.start()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,85 @@
+"""Where grading content lives, and the learner's project file ``learnpath.yml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from learnpath import paths
+from learnpath.errors import ContentError, Diagnostic, UsageError
+from learnpath.exercises import ExerciseDef
+from learnpath.models import meta
+
+CONTENT_ENV = paths.CONTENT_ENV
+PROJECT_FILE = "learnpath.yml"
+DEFAULT_START_TIMEOUT = 20.0
+
+
+def content_root() -> Path:
+    """The folder holding ``exercises/``, ``graders/`` (and in a checkout ``tests/mutants/``);
+    ``LEARNPATH_CONTENT`` overrides it."""
+    return paths.exercise_content_root()
+
+
+def exercises_dir() -> Path:
+    return content_root() / "exercises"
+
+
+def graders_dir(ex: ExerciseDef) -> Path:
+    """``graders/<id>`` next to the ``exercises/`` folder the exercise was loaded from."""
+    return ex.path.parent.parent / "graders" / ex.id
+
+
+def default_mutants_dir(ex: ExerciseDef) -> Path:
+    return ex.path.parent.parent / "tests" / "mutants" / ex.id
+
+
+def solutions(ex: ExerciseDef) -> dict[str, Path]:
+    """Reference solutions by stack: ``exercises/<id>/solutions/<stack>/``."""
+    folder = ex.path / "solutions"
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir()}
+
+
+def load_exercise(exercise_id: str) -> ExerciseDef:
+    """One exercise definition from the current content; a clear error if it is unknown."""
+    from learnpath import exercises
+
+    found = exercises.load_all(exercises_dir())
+    if exercise_id not in found:
+        ready = ", ".join(sorted(e for e, x in found.items() if x.status == "ready")) or "none"
+        raise UsageError(f"unknown exercise '{exercise_id}'; ready exercises: {ready}")
+    return found[exercise_id]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """``learnpath.yml``: which exercise a folder holds and how to start its backend."""
+
+    exercise: str
+    run: str
+    stack: str | None = None
+    install: str | None = None
+    database: str | None = None
+    ready_path: str = field(default="/", metadata=meta(pattern=r"/.*", pattern_help="start with /"))
+    start_timeout: float = field(default=DEFAULT_START_TIMEOUT, metadata=meta(range=(0.1, 600)))
+
+
+def read_project(project_dir: Path) -> ProjectConfig:
+    """Read ``DIR/learnpath.yml``; a missing or invalid file is an error the learner can fix."""
+    from learnpath.yamlsrc import compose, load_as
+
+    file = project_dir / PROJECT_FILE
+    if not project_dir.is_dir():
+        raise UsageError(f"{project_dir} is not a folder")
+    if not file.is_file():
+        raise UsageError(
+            f"no {PROJECT_FILE} in {project_dir}: run 'learnpath start EXERCISE' to create a "
+            "project, or pass the project folder: 'learnpath grade DIR'"
+        )
+    diags: list[Diagnostic] = []
+    cfg = load_as(compose(file, diags), ProjectConfig, diags)
+    if cfg is None or diags:
+        raise ContentError(diags)
+    return cfg

@@ -1,0 +1,303 @@
+"""The pytest plugin object that turns grader files into a stage-by-stage grading run.
+
+It provides the fixtures graders use (``api``, ``uid``, ``server``), selects and orders tests by
+their ``@pytest.mark.stage``, bounds each check in time, stops after the first failing stage
+when asked, and reports every result through ``emit`` (one dict per test) — results come from
+pytest's hooks, never from its text output.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import signal
+import textwrap
+import types
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from learnpath.grading.checks import CheckFailure
+from learnpath.grading.client import Api
+from learnpath.grading.process import Backend, BackendError
+
+Emit = Callable[[dict[str, Any]], None]
+SERVER_LOG_LINES = 15
+_EXC = re.compile(r"^([\w.]+): (.*)$", re.S)
+_CHECK_TYPES = {"CheckFailure", "CheckTimeout", "AssertionError", "Failed"}
+
+
+class CheckTimeout(CheckFailure):
+    """A whole check took longer than its limit."""
+
+
+class ServerHandle:
+    """What the ``server`` fixture gives graders: the learner's backend, or a ``--url`` server."""
+
+    def __init__(
+        self, url: str, backend: Backend | None, project_dir: Path, config: dict[str, Any]
+    ):
+        self.url = url
+        self.backend = backend
+        self.project_dir = project_dir
+        self.config = config
+
+    def logs(self, n: int = 30) -> list[str]:
+        return self.backend.logs(n) if self.backend is not None else []
+
+    def restart(self) -> None:
+        """Stop and start the learner's backend, waiting until it answers again."""
+        if self.backend is None:
+            raise CheckFailure("cannot restart a server started outside learnpath (--url)")
+        try:
+            self.backend.restart()
+        except BackendError as exc:
+            raise CheckFailure(f"restarting your server failed: {exc}") from None
+
+
+class GradingPlugin:
+    """Pass an instance to ``pytest.main(args, plugins=[plugin])``."""
+
+    def __init__(
+        self,
+        *,
+        server: ServerHandle,
+        stages: list[str],
+        known_stages: list[str],
+        emit: Emit,
+        uid: str,
+        timeout: float = 10.0,
+        check_limit: float | None = None,
+        stop_on_fail: bool = True,
+    ):
+        self._server = server
+        self.stages = stages
+        self.known_stages = known_stages
+        self.emit = emit
+        self._uid = uid
+        self.timeout = timeout
+        # A check may make several requests; the whole check still has a bound.
+        self.check_limit = check_limit or max(30.0, 3 * timeout)
+        self.stop_on_fail = stop_on_fail
+        self._api: Api | None = None
+        self._mark = 0
+        self._info: dict[str, dict[str, Any]] = {}
+        self._failed_stages: set[str] = set()
+        self._reported: set[str] = set()
+        # pytest looks fixtures up on a holder's type (and deprecates session-scoped bound
+        # methods), so the fixtures live in a module object this plugin registers at configure.
+        self.fixtures = types.ModuleType("learnpath_grading_fixtures")
+        for name, fixture in self._fixtures().items():
+            setattr(self.fixtures, name, fixture)
+
+    # -- fixtures ---------------------------------------------------------------------------
+
+    def _fixtures(self) -> dict[str, Any]:
+        """The fixtures graders use, as closures over this plugin."""
+        plugin = self
+
+        @pytest.fixture(scope="session")
+        def api() -> Generator[Api, None, None]:
+            """The recording HTTP client bound to the learner's server."""
+            yield plugin._client()
+            if plugin._api is not None:
+                plugin._api.close()
+
+        @pytest.fixture(scope="session")
+        def uid() -> str:
+            """A short string unique to this grading run, for usernames and emails."""
+            return plugin._uid
+
+        @pytest.fixture(scope="session")
+        def server() -> ServerHandle:
+            """The learner's server: ``restart()``, ``logs(n)``, ``project_dir``, ``config``."""
+            return plugin._server
+
+        return {"api": api, "uid": uid, "server": server}
+
+    def _client(self) -> Api:
+        if self._api is None:
+            self._api = Api(self._server.url, timeout=self.timeout)
+        return self._api
+
+    # -- collection -------------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.pluginmanager.register(self.fixtures, "learnpath-grading-fixtures")
+        config.addinivalue_line("markers", "stage(id): the exercise stage this check belongs to")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.emit(
+                {
+                    "event": "collect_error",
+                    "message": f"the graders could not be loaded ({report.nodeid or 'session'})",
+                    "detail": report.longreprtext[-3000:],
+                }
+            )
+
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        order = {s: i for i, s in enumerate(self.stages)}
+        keep: list[tuple[int, int, pytest.Item]] = []
+        dropped: list[pytest.Item] = []
+        for index, item in enumerate(items):
+            marks = list(item.iter_markers("stage"))
+            stage = str(marks[0].args[0]) if len(marks) == 1 and marks[0].args else None
+            if stage is None or stage not in self.known_stages:
+                self.emit(
+                    {
+                        "event": "collect_error",
+                        "message": f"{item.nodeid}: every check needs exactly one "
+                        "@pytest.mark.stage('<known stage id>')",
+                        "detail": "",
+                    }
+                )
+                dropped.append(item)
+                continue
+            self._info[item.nodeid] = self._describe(item, stage, index)
+            if stage in order:
+                keep.append((order[stage], index, item))
+            else:
+                dropped.append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for _, _, item in sorted(keep, key=lambda t: (t[0], t[1]))]
+
+    def _describe(self, item: pytest.Item, stage: str, index: int) -> dict[str, Any]:
+        fn = getattr(item, "function", None)
+        code = ""
+        doc = ""
+        if fn is not None:
+            try:
+                code = textwrap.dedent(inspect.getsource(fn))
+            except (OSError, TypeError):
+                code = ""
+            doc = next(iter((inspect.getdoc(fn) or "").strip().splitlines()), "")
+        path, line, _ = item.location
+        return {
+            "nodeid": item.nodeid,
+            "name": item.name,
+            "description": doc,
+            "stage": stage,
+            "file": path,
+            "line": (line or 0) + 1,
+            "order": index,
+            "test_code": code,
+        }
+
+    # -- running ----------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._mark = len(self._api.exchanges) if self._api is not None else 0
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        name = item.name
+        limit = self.check_limit
+
+        def on_alarm(signum: int, frame: object) -> None:
+            raise CheckTimeout(f"check '{name}' did not finish within {limit:g} s")
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            return (yield)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        result = yield
+        stage = self._info.get(item.nodeid, {}).get("stage")
+        next_stage = self._info.get(nextitem.nodeid, {}).get("stage") if nextitem else None
+        if self.stop_on_fail and stage in self._failed_stages and next_stage != stage:
+            # Finish the failing stage (all its messages are useful), then stop.
+            item.session.shouldstop = f"stage {stage} failed"
+        return result
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        info = self._info.get(report.nodeid)
+        if info is None or report.nodeid in self._reported:
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            if report.skipped:
+                return
+            self._reported.add(report.nodeid)
+            self.emit(self._result(report, info))
+
+    def _result(self, report: pytest.TestReport, info: dict[str, Any]) -> dict[str, Any]:
+        status = "pass"
+        message = ""
+        if report.failed:
+            message, is_check = _failure_message(report)
+            status = "fail" if is_check else "error"
+            self._failed_stages.add(info["stage"])
+        exchange = None
+        logs: list[str] = []
+        if report.failed:
+            if self._api is not None and len(self._api.exchanges) > self._mark:
+                exchange = self._api.exchanges[-1].to_dict()
+            logs = self._server.logs(SERVER_LOG_LINES)
+        output = (report.capstdout + report.capstderr)[-2000:]
+        return {
+            "event": "test",
+            **info,
+            "status": status,
+            "message": message,
+            "duration": round(report.duration, 4),
+            "output": output,
+            "request": exchange,
+            "logs": logs,
+        }
+
+
+def _failure_message(report: pytest.TestReport) -> tuple[str, bool]:
+    """The one-line failure message and whether it is a failed check (vs. a grader error)."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is None:
+        text = str(report.longrepr).strip().splitlines()
+        return (text[-1] if text else "the check failed"), False
+    message = str(crash.message).strip()
+    match = _EXC.match(message)
+    if match and match.group(1).rsplit(".", 1)[-1] in _CHECK_TYPES:
+        return match.group(2).strip(), True
+    if message.startswith("assert "):  # a plain assert in a grader, rewritten by pytest
+        return message, True
+    if message in _CHECK_TYPES:
+        return "the check failed (no message)", True
+    return message, False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``pytest -p learnpath.grading.pytest_plugin graders/<id>`` against a running server.
+
+    Set ``LEARNPATH_GRADE_URL`` and ``LEARNPATH_GRADE_EXERCISE``: every stage runs, results go
+    nowhere but pytest's own report. For graders' authors and for the speed baseline in bench/.
+    """
+    import os
+    import secrets
+
+    url = os.environ.get("LEARNPATH_GRADE_URL")
+    if not url or config.pluginmanager.has_plugin("learnpath-grading"):
+        return
+    from learnpath.grading import project
+
+    ex = project.load_exercise(os.environ.get("LEARNPATH_GRADE_EXERCISE", ""))
+    ids = [s.id for s in ex.stages]
+    plugin = GradingPlugin(
+        server=ServerHandle(url, None, Path.cwd(), {}),
+        stages=ids,
+        known_stages=ids,
+        emit=lambda event: None,
+        uid=secrets.token_hex(3),
+        stop_on_fail=False,
+    )
+    config.pluginmanager.register(plugin, "learnpath-grading")

@@ -1,0 +1,332 @@
+"""Which stages to grade, in which order; run the worker and collect its results.
+
+Stage order follows stage-based courses: the current stage first, then the earlier stages as a
+regression check, stopping at the first failing stage. ``--all`` runs every stage (no stop),
+``--stage`` exactly one.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from learnpath.errors import LearnpathError, UsageError
+from learnpath.exercises import ExerciseDef
+from learnpath.grading import project
+from learnpath.grading.process import group_alive, kill_group
+
+OnEvent = Callable[[dict[str, Any]], None]
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(slots=True)
+class StageResult:
+    stage: str
+    title: str
+    status: str = "skipped"  # pass | fail | skipped
+    passed: int = 0
+    failed: int = 0
+    duration: float = 0.0
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "title": self.title,
+            "status": self.status,
+            "passed": self.passed,
+            "failed": self.failed,
+            "duration": round(self.duration, 3),
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class GradeResult:
+    """One grading attempt: every test result, per-stage results, and the overall outcome."""
+
+    exercise: str
+    stack: str | None
+    stages: list[StageResult]
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "error"  # pass | fail | error
+    message: str = ""
+    error_logs: list[str] = field(default_factory=list)
+    started_at: float = 0.0
+    finished_at: float = 0.0
+    url: str | None = None
+    attempt_id: int | None = None
+    record_error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1}.get(self.status, 2)
+
+    @property
+    def first_failure(self) -> dict[str, Any] | None:
+        return next((t for t in self.tests if t["status"] != "pass"), None)
+
+
+def current_stage(ex: ExerciseDef) -> str | None:
+    """The learner's current stage from the progress store (None: not known yet)."""
+    state = _exercise_state(ex.id)
+    current = state.get("current_stage")
+    if current and ex.stage(current) is not None:
+        return str(current)
+    passed = set(state.get("passed_stages") or [])
+    if not passed:
+        return None
+    # Unknown id (curriculum changed) or everything done: the first stage not passed yet.
+    return next((s.id for s in ex.stages if s.id not in passed), ex.stages[-1].id)
+
+
+def _exercise_state(exercise: str) -> dict[str, Any]:
+    try:
+        from learnpath import progress  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return {}
+    try:
+        return dict(progress.exercise_state(exercise))
+    except LearnpathError:
+        return {}
+
+
+def _title(ex: ExerciseDef, stage_id: str) -> str:
+    st = ex.stage(stage_id)
+    return st.title if st is not None else stage_id
+
+
+def plan(
+    ex: ExerciseDef,
+    *,
+    stage: str | None = None,
+    all_stages: bool = False,
+    current: str | None = None,
+) -> tuple[list[str], bool]:
+    """The stage ids to run, in order, and whether to stop after the first failing stage."""
+    ids = [s.id for s in ex.stages]
+    if not ids:
+        raise UsageError(f"exercise '{ex.id}' has no stages to grade")
+    if stage is not None:
+        if stage not in ids:
+            raise UsageError(f"unknown stage '{stage}' for {ex.id}; stages: {', '.join(ids)}")
+        return [stage], False
+    if all_stages:
+        return ids, False
+    cur = current if current in ids else ids[0]
+    i = ids.index(cur)
+    return [cur, *ids[:i]], True
+
+
+def grade(
+    project_dir: Path,
+    *,
+    url: str | None = None,
+    stage: str | None = None,
+    all_stages: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    start_timeout: float | None = None,
+    on_event: OnEvent | None = None,
+    record: bool = True,
+) -> GradeResult:
+    """Grade the project in ``project_dir`` once; see :func:`plan` for the stage order."""
+    project_dir = project_dir.resolve()
+    cfg = project.read_project(project_dir)
+    ex = project.load_exercise(cfg.exercise)
+    graders = project.graders_dir(ex)
+    if not graders.is_dir():
+        raise LearnpathError(f"no graders for {ex.id} (expected {graders})")
+    current = None if (stage or all_stages) else current_stage(ex)
+    stages, stop_on_fail = plan(ex, stage=stage, all_stages=all_stages, current=current)
+    env: dict[str, str] = {}
+    if cfg.database:
+        env["DATABASE_PATH"] = str(project_dir / cfg.database)
+    spec = {
+        "project_dir": str(project_dir),
+        "run": cfg.run,
+        "env": env,
+        "ready_path": cfg.ready_path,
+        "start_timeout": start_timeout or cfg.start_timeout,
+        "url": url,
+        "graders": str(graders),
+        "stages": stages,
+        "known_stages": [s.id for s in ex.stages],
+        "stop_on_fail": stop_on_fail,
+        "timeout": timeout,
+        "uid": secrets.token_hex(3),
+        "config": {
+            "exercise": cfg.exercise,
+            "stack": cfg.stack,
+            "run": cfg.run,
+            "install": cfg.install,
+            "database": cfg.database,
+        },
+    }
+    result = GradeResult(
+        exercise=ex.id,
+        stack=cfg.stack,
+        stages=[StageResult(s, _title(ex, s)) for s in stages],
+        started_at=time.time(),
+        url=url,
+    )
+    _run_worker(spec, result, on_event or (lambda e: None))
+    result.finished_at = time.time()
+    _summarise(result)
+    if record:
+        try:
+            result.attempt_id = _record(result)
+        except LearnpathError as exc:  # the grade stands even if the store cannot take it
+            result.record_error = str(exc)
+    return result
+
+
+def _run_worker(spec: dict[str, Any], result: GradeResult, on_event: OnEvent) -> None:
+    env = {
+        **os.environ,
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # only our plugin: faster, and nothing surprising
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    cmd = [sys.executable, "-m", "learnpath.grading.worker", json.dumps(spec)]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    stderr_tail: collections.deque[str] = collections.deque(maxlen=60)
+    reader = threading.Thread(target=_keep_tail, args=(proc.stderr, stderr_tail), daemon=True)
+    reader.start()
+    pgids: set[int] = set()
+    worker_exit: int | None = None
+    collect_errors: list[dict[str, Any]] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            kind = event.get("event")
+            if kind == "spawned":
+                pgids.add(int(event["pgid"]))
+            elif kind == "ready":
+                result.url = event["url"]
+            elif kind == "test":
+                result.tests.append(event)
+            elif kind == "error":
+                result.message = event["message"]
+                result.error_logs = list(event.get("logs") or [])
+            elif kind == "collect_error":
+                collect_errors.append(event)
+            elif kind == "pytest_exit" and event["code"] not in (0, 1, 2, 5):
+                tail = "\n".join(stderr_tail)
+                result.message = f"the graders crashed (pytest exit {event['code']}):\n{tail}"
+            elif kind == "done":
+                worker_exit = int(event["exit"])
+            on_event(event)
+        proc.wait(timeout=10)
+    except KeyboardInterrupt:
+        _stop_worker(proc)
+        result.status = "error"
+        result.message = "grading was interrupted"
+        raise
+    finally:
+        if proc.poll() is None:
+            _stop_worker(proc)
+        # Belt and braces: if the worker died without cleaning up, its backend does not survive.
+        for pgid in pgids:
+            if group_alive(pgid):
+                kill_group(pgid, grace=1.0)
+        reader.join(timeout=1.0)
+    if collect_errors:
+        first = collect_errors[0]
+        result.message = f"{first['message']}: {first['detail'].strip()[-1500:]}".rstrip(": ")
+        result.status = "error"
+        return
+    if worker_exit is None and not result.message:
+        tail = "\n".join(stderr_tail)
+        result.message = f"the grader crashed (exit {proc.returncode}); its last output:\n{tail}"
+    if worker_exit == 2 and not result.message and not result.tests:
+        result.message = "no checks ran: the graders produced no results"
+    result.status = "error" if result.message and not result.tests else "pending"
+
+
+def _keep_tail(stream: Any, tail: collections.deque[str]) -> None:
+    for line in stream:
+        tail.append(line.rstrip("\n"))
+
+
+def _stop_worker(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()  # the worker turns SIGTERM into KeyboardInterrupt and stops the backend
+    try:
+        proc.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def _summarise(result: GradeResult) -> None:
+    by_stage = {s.stage: s for s in result.stages}
+    for t in result.tests:
+        st = by_stage.get(t["stage"])
+        if st is None:
+            continue
+        st.duration += float(t.get("duration") or 0)
+        if t["status"] == "pass":
+            st.passed += 1
+        else:
+            st.failed += 1
+            st.message = st.message or t["message"]
+    for st in result.stages:
+        if st.failed:
+            st.status = "fail"
+        elif st.passed:
+            st.status = "pass"
+    if result.status == "error":
+        return
+    failed = [s for s in result.stages if s.status == "fail"]
+    if failed:
+        result.status = "fail"
+        result.message = f"stage {failed[0].stage} failed: {failed[0].message}"
+    elif all(s.status == "pass" for s in result.stages):
+        result.status = "pass"
+        result.message = ""
+    else:
+        missing = ", ".join(s.stage for s in result.stages if s.status == "skipped")
+        result.status = "error"
+        result.message = result.message or f"no results for stage(s) {missing}"
+
+
+def _record(result: GradeResult) -> int | None:
+    """Store the attempt in the progress store (a no-op while that module does not exist)."""
+    try:
+        from learnpath import progress  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    from learnpath.grading.report import results_json
+
+    stages = [{k: v for k, v in s.to_dict().items() if k != "title"} for s in result.stages]
+    attempt: int = progress.record_attempt(
+        result.exercise,
+        stack=result.stack,
+        status=result.status,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        stages=stages,
+        report=results_json(result),
+    )
+    return attempt
