@@ -185,14 +185,7 @@ def test_interactive_home_quits_cleanly_on_end_of_input(home, mini):
     assert not (home / "progress.db").exists(), "skipping onboarding stores nothing"
 
 
-def test_fast_path_takes_only_the_everyday_arguments(cli, mini):
-    from learnpath.cli.home import _simple_args
-
-    assert _simple_args([]) == (None, False, False)
-    assert _simple_args(["mini", "--no-input"]) == ("mini", True, False)
-    assert _simple_args(["--debug", "mini"]) == ("mini", False, True)
-    for other in (["--help"], ["-h"], ["a", "b"], ["--no-inpt"]):
-        assert _simple_args(other) is None, other
+def test_arguments_are_checked(cli, mini):
     helped = cli("learning-path", "--help")
     assert helped.returncode == 0 and "--no-input" in helped.stdout
     extra = cli("learning-path", "mini", "extra")

@@ -93,6 +93,4 @@ def explore_roadmap_app() -> typer.Typer:
 def learning_path_app() -> typer.Typer:
     from learnpath.cli import home
 
-    # HomeApp is a typer.Typer that serves the plain `learning-path [TRACK] [--no-input]` calls
-    # without building the Click command (the 200 ms budget); anything else goes through Typer.
-    return home.HomeApp(_single(home.home, "learning-path"))
+    return _single(home.home, "learning-path")

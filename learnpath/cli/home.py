@@ -8,7 +8,7 @@ terminal it runs the keyboard-driven loop of :mod:`learnpath.cli.interactive`.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -93,40 +93,6 @@ def render_dashboard(data: dict) -> str:
     for msg in data["orphans"]:
         out.append(f"Note: {msg}")
     return "\n".join(out) + "\n"
-
-
-class HomeApp(typer.Typer):
-    """``learning-path``'s app with a fast path for its everyday calls.
-
-    ``learning-path [TRACK] [--no-input] [--debug]`` calls :func:`home` directly: building the
-    Click command and Typer's value coercion (which imports pydantic) would cost more than the
-    whole dashboard. Any other argument (``--help``, a typo...) goes through Typer as usual.
-    """
-
-    def __init__(self, app: typer.Typer):
-        super().__init__(add_completion=False)
-        self._app = app
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        simple = _simple_args(sys.argv[1:])
-        if simple is None:
-            return self._app(*args, **kwargs)
-        track, no_input, debug = simple
-        return home(track, no_input=no_input, debug=debug)
-
-
-def _simple_args(argv: list[str]) -> tuple[str | None, bool, bool] | None:
-    """``(track, no_input, debug)`` when ``argv`` is only those; ``None`` otherwise."""
-    track: str | None = None
-    flags = {"--no-input": False, "--debug": False}
-    for arg in argv:
-        if arg in flags:
-            flags[arg] = True
-        elif not arg.startswith("-") and track is None and arg:
-            track = arg
-        else:
-            return None
-    return track, flags["--no-input"], flags["--debug"]
 
 
 def home(
