@@ -79,6 +79,8 @@ def test_plan_orders_current_stage_first_then_earlier():
     assert runner.plan(ex, current="gone") == (["health"], True)
     assert runner.plan(ex, all_stages=True) == (["health", "users", "lookup"], False)
     assert runner.plan(ex, stage="users") == (["users"], False)
+    # every stage passed: regrade them all, in order, stopping at the first failure
+    assert runner.plan(ex, current=runner.ALL_DONE) == (["health", "users", "lookup"], True)
     with pytest.raises(UsageError):
         runner.plan(ex, stage="nope")
 

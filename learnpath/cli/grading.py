@@ -217,13 +217,15 @@ def _summary(out: Console, result: GradeResult) -> None:
             out.print(t, soft_wrap=True)
         return
     glyph = {"pass": ("✓", "green"), "fail": ("✗", "red"), "skipped": ("·", "dim")}
+    first_failed = next((s.stage for s in result.stages if s.status == "fail"), None)
     out.print()
     for st in result.stages:
         g, style = glyph.get(st.status, ("?", ""))
         t = Text(f"{g} {st.stage}", style=style)
-        t.append(f"  {st.title}  ({st.passed} passed, {st.failed} failed)", style="dim")
         if st.status == "skipped":
-            t.append("  not run: an earlier stage failed", style="dim")
+            t.append(f"  {st.title}  not run: stage {first_failed} failed first", style="dim")
+        else:
+            t.append(f"  {st.title}  ({st.passed} passed, {st.failed} failed)", style="dim")
         out.print(t)
     if result.record_error:
         out.print(f"warning: this attempt was not saved: {result.record_error}", markup=False)
@@ -276,7 +278,10 @@ def hint(
 
     cfg = project.read_project(directory)
     ex = project.load_exercise(cfg.exercise)
-    stage_id = stage or runner.current_stage(ex) or ex.stages[0].id
+    current = runner.current_stage(ex)
+    if current == runner.ALL_DONE:  # every stage passed: hints of the last one
+        current = ex.stages[-1].id
+    stage_id = stage or current or ex.stages[0].id
     st = ex.stage(stage_id)
     if st is None:
         raise UsageError(

@@ -89,7 +89,7 @@ def junit_xml(result: GradeResult) -> str:
         )
         if not cases:
             case = ET.SubElement(suite, "testcase", classname=st.stage, name=st.stage)
-            ET.SubElement(case, "skipped", message="not run: an earlier stage failed")
+            ET.SubElement(case, "skipped", message="not run: a stage graded before it failed")
         for t in cases:
             case = ET.SubElement(
                 suite,

@@ -77,6 +77,9 @@ class GradeResult:
         return next((t for t in self.tests if t["status"] != "pass"), None)
 
 
+ALL_DONE = "*"  # current_stage() when every stage has passed
+
+
 def current_stage(ex: ExerciseDef) -> str | None:
     """The learner's current stage from the progress store (None: not known yet)."""
     state = _exercise_state(ex.id)
@@ -86,8 +89,8 @@ def current_stage(ex: ExerciseDef) -> str | None:
     passed = set(state.get("passed_stages") or [])
     if not passed:
         return None
-    # Unknown id (curriculum changed) or everything done: the first stage not passed yet.
-    return next((s.id for s in ex.stages if s.id not in passed), ex.stages[-1].id)
+    # Unknown id (curriculum changed): the first stage not passed yet; none left: all done.
+    return next((s.id for s in ex.stages if s.id not in passed), ALL_DONE)
 
 
 def _exercise_state(exercise: str) -> dict[str, Any]:
@@ -123,6 +126,8 @@ def plan(
         return [stage], False
     if all_stages:
         return ids, False
+    if current == ALL_DONE:  # a finished exercise is regraded from the first stage on
+        return ids, True
     cur = current if current in ids else ids[0]
     i = ids.index(cur)
     return [cur, *ids[:i]], True

@@ -79,8 +79,13 @@ def _inside(dest: Path, rel: Path) -> Path:
     return target
 
 
-def readme(ex: ExerciseDef, stack: str, sd: StackDef) -> str:
-    """The learner's README: the exercise, how to run and grade it, and stage 1's instructions."""
+def _read_optional(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def readme(ex: ExerciseDef, stack: str, sd: StackDef, notes: str | None = None) -> str:
+    """The learner's README: the exercise, how to run and grade it, stage 1's instructions and
+    (``notes``: the template's own README, its title dropped) what is in the starter."""
     first = ex.stages[0] if ex.stages else None
     lines = [f"# {ex.title}", "", ex.summary.strip(), ""]
     lines += ["## Run and grade", "", f"Stack: **{stack}**.", "", "```sh"]
@@ -100,6 +105,9 @@ def readme(ex: ExerciseDef, stack: str, sd: StackDef) -> str:
                 "When a stage passes, `learnpath grade` shows the next stage's instructions.",
                 "",
             ]
+    if notes:
+        body = notes.strip().split("\n", 1)[1] if notes.lstrip().startswith("#") else notes
+        lines += ["## About this starter", "", body.strip(), ""]
     return "\n".join(lines)
 
 
@@ -149,7 +157,7 @@ def start(
         shutil.copymode(template / rel, target)
         written.append(str(rel))
     for rel_name, text in (
-        ("README.md", readme(ex, name, sd)),
+        ("README.md", readme(ex, name, sd, _read_optional(template / "README.md"))),
         (PROJECT_FILE, project_yaml(ex, name, sd, template)),
     ):
         target = _inside(root, Path(rel_name))
