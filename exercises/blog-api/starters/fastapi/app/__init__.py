@@ -1,0 +1,1 @@
+"""Conduit (RealWorld API v2) on FastAPI and SQLite: your Blog API."""
