@@ -171,3 +171,12 @@ def test_no_color_and_output_file_for_tree(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     assert "Week 12" in text and "Week 13" not in text and "\x1b[" not in text
+
+
+def test_tracks_lists_installed_tracks(cli, mini):
+    result = cli("learnpath", "tracks")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.strip().splitlines()[1:]]
+    assert [r[0] for r in rows] == ["backend", "mini"]
+    assert rows[0][-3:] == ["database-admin,", "system-architect,", "api-specialist"]
+    assert "48" in rows[0] and rows[1][-2:] == ["left,", "right"]
