@@ -21,7 +21,7 @@ from typing import Any
 from learnpath.errors import StoreError, UsageError
 from learnpath.models import Question, Track, Week
 from learnpath.status import EMPTY, FINISHED, STATUSES, Overlay
-from learnpath.store import Store, db_path, open_store
+from learnpath.store import DATA_TABLES, Store, db_path, open_store
 
 DEFAULT_TRACK = "backend"
 DEFAULT_PACE = 10.0
@@ -1218,13 +1218,6 @@ def reset(backup_dir: Path | None = None) -> Path | None:
             f"cannot write the backup {target} ({exc.strerror or exc}); nothing was deleted"
         ) from None
     with store.write() as conn:
-        for table in (
-            "stage_results",
-            "exercise_attempts",
-            "quiz_attempts",
-            "statuses",
-            "enrollments",
-            "events",
-        ):
+        for table in DATA_TABLES:  # children before parents (foreign keys)
             conn.execute(f"DELETE FROM {table}")
     return target

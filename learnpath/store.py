@@ -123,6 +123,7 @@ MIGRATIONS: tuple[tuple[str, str, list[str]], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Every table of learner data, children before parents (the order reset deletes in).
 DATA_TABLES = (
     "stage_results",
     "exercise_attempts",

@@ -14,28 +14,12 @@ import pytest
 from learnpath.grading.process import port_is_free
 
 from .conftest import BIN, ROOT, require_tool
+from .test_blog_api_content import CORE, EXTENSIONS
 
 pytestmark = pytest.mark.slow
 
 EXERCISE = ROOT / "exercises" / "blog-api"
-STAGES = [
-    "health",
-    "register",
-    "login",
-    "current-user",
-    "profiles",
-    "create-article",
-    "manage-article",
-    "list-articles",
-    "comments",
-    "favorites",
-    "feed",
-    "tags",
-    "persistence",
-    "password-storage",
-    "openapi",
-    "latency",
-]
+STAGES = CORE + EXTENSIONS
 COPY_IGNORE = shutil.ignore_patterns("node_modules", "*.db", "*.db-*", "__pycache__")
 
 

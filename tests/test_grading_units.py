@@ -147,3 +147,18 @@ def test_watch_regrades_on_change(tmp_path):
     assert len(calls) >= 2
     assert not watch.relevant("x/node_modules/a.js") and not watch.relevant("app.db")
     assert watch.relevant("app/main.py")
+
+
+def test_backend_logs_since_a_mark(tmp_path):
+    from learnpath.grading.process import Backend
+
+    backend = Backend(tmp_path, "true")
+    for i in range(5):
+        backend._lines.append(f"line {i}")
+        backend.total_lines += 1
+    mark = backend.total_lines
+    assert backend.logs(30, since=mark) == []
+    backend._lines.append("line 5")
+    backend.total_lines += 1
+    assert backend.logs(30, since=mark) == ["line 5"]
+    assert backend.logs(2) == ["line 4", "line 5"]

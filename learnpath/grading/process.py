@@ -125,8 +125,11 @@ class Backend:
     def pgid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
-    def logs(self, n: int = 30) -> list[str]:
-        """The last ``n`` lines the backend wrote (stdout and stderr, interleaved)."""
+    def logs(self, n: int = 30, since: int | None = None) -> list[str]:
+        """The last ``n`` lines the backend wrote (stdout and stderr, interleaved); with
+        ``since`` (an earlier ``total_lines``), only those written after it."""
+        if since is not None:
+            n = min(n, self.total_lines - since)
         return list(self._lines)[-n:] if n > 0 else []
 
     def start(self) -> None:

@@ -12,6 +12,7 @@ import inspect
 import re
 import signal
 import textwrap
+import time
 import types
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -25,6 +26,7 @@ from learnpath.grading.process import Backend, BackendError
 
 Emit = Callable[[dict[str, Any]], None]
 SERVER_LOG_LINES = 15
+LOG_SETTLE = 0.05  # seconds, once per failing check
 _EXC = re.compile(r"^([\w.]+): (.*)$", re.S)
 _CHECK_TYPES = {"CheckFailure", "CheckTimeout", "AssertionError", "Failed"}
 
@@ -44,8 +46,13 @@ class ServerHandle:
         self.project_dir = project_dir
         self.config = config
 
-    def logs(self, n: int = 30) -> list[str]:
-        return self.backend.logs(n) if self.backend is not None else []
+    def logs(self, n: int = 30, since: int | None = None) -> list[str]:
+        return self.backend.logs(n, since) if self.backend is not None else []
+
+    @property
+    def log_position(self) -> int:
+        """How many lines the backend has written so far (a mark for ``logs(since=...)``)."""
+        return self.backend.total_lines if self.backend is not None else 0
 
     def restart(self) -> None:
         """Stop and start the learner's backend, waiting until it answers again."""
@@ -83,6 +90,7 @@ class GradingPlugin:
         self.stop_on_fail = stop_on_fail
         self._api: Api | None = None
         self._mark = 0
+        self._log_mark = 0
         self._info: dict[str, dict[str, Any]] = {}
         self._failed_stages: set[str] = set()
         self._reported: set[str] = set()
@@ -194,6 +202,8 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._mark = len(self._api.exchanges) if self._api is not None else 0
+        # A failure shows the server output written while its check ran, not older lines.
+        self._log_mark = self._server.log_position if self._server is not None else 0
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -245,7 +255,10 @@ class GradingPlugin:
         if report.failed:
             if self._api is not None and len(self._api.exchanges) > self._mark:
                 exchange = self._api.exchanges[-1].to_dict()
-            logs = self._server.logs(SERVER_LOG_LINES)
+            # The server may log a request just after answering it: give the reader thread
+            # a moment to catch up, so the line of the failing request is there.
+            time.sleep(LOG_SETTLE)
+            logs = self._server.logs(SERVER_LOG_LINES, since=self._log_mark)
         output = (report.capstdout + report.capstderr)[-2000:]
         return {
             "event": "test",
