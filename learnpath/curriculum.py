@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from learnpath import __version__, paths
+from learnpath.atomic import write_atomic
 from learnpath.errors import ContentError, Diagnostic, UsageError
 from learnpath.models import FORMAT_VERSION, Track, Week
 
@@ -140,15 +141,8 @@ def _read_cache(path: Path, key: str) -> dict[str, Track] | None:
 
 
 def _write_cache(path: Path, key: str, tracks: dict[str, Track]) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as fh:
-            pickle.dump((key, tracks), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a read-only or full disk only costs speed
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a read-only or full disk only costs speed
+        write_atomic(path, pickle.dumps((key, tracks), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # -- compiling ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ contract); the rest serves ``learning-path``, ``learnpath progress|mark|quiz|exp
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from learnpath.atomic import write_atomic
 from learnpath.errors import StoreError, UsageError
 from learnpath.models import Question, Track, Week
 from learnpath.status import EMPTY, FINISHED, STATUSES, Overlay
@@ -563,13 +565,8 @@ def _stage_order(exercise: str) -> list[str] | None:
     except Exception:  # an unreadable definition: fall back to the recorded order
         return None
     cache[exercise] = {"stamp": stamp, "stages": order}
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_name(f"{cache_file.name}.{id(cache)}.tmp")
-        tmp.write_text(json.dumps(cache), encoding="utf-8")
-        tmp.replace(cache_file)
-    except OSError:  # a read-only disk only costs speed
-        pass
+    with contextlib.suppress(OSError):  # a read-only disk only costs speed
+        write_atomic(cache_file, json.dumps(cache))
     return order
 
 

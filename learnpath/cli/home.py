@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
+from learnpath.cli.output import GLYPHS
 from learnpath.cli.roadmap import DebugOpt
 
-GLYPHS = {"todo": "○", "in-progress": "◐", "done": "●", "skipped": "⊘"}
 BAR_WIDTH = 20
 
 

@@ -12,8 +12,8 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 from learnpath import progress
-from learnpath.cli.home import GLYPHS, render_dashboard
-from learnpath.cli.output import console
+from learnpath.cli.home import render_dashboard
+from learnpath.cli.output import GLYPHS, console
 from learnpath.errors import LearnpathError
 
 if TYPE_CHECKING:

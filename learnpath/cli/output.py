@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from learnpath.atomic import write_atomic
 from learnpath.errors import LearnpathError
 
 if TYPE_CHECKING:
@@ -64,10 +65,7 @@ def write_text(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         return
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(f".{output.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, output)
+        write_atomic(output, text)
     except OSError as exc:
         raise LearnpathError(f"cannot write {output}: {exc.strerror or exc}") from None
     sys.stderr.write(f"wrote {output}\n")

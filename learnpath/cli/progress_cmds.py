@@ -72,7 +72,8 @@ def progress_cmd(
 
 def render_report(data: dict) -> str:
     """The text view of ``learnpath progress`` (plain text: fine in pipes and logs)."""
-    from learnpath.cli.home import GLYPHS, bar
+    from learnpath.cli.home import bar
+    from learnpath.cli.output import GLYPHS
 
     out = [f"{data['title']} ({data['track']}) — {data['percent']:g}% done"]
     days = data["streak"]

@@ -5,11 +5,12 @@ The count lives in the learner's data dir (``hints.json``), never in their proje
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from pathlib import Path
 
 from learnpath import paths
+from learnpath.atomic import write_atomic
 from learnpath.exercises import ExerciseDef, StageDef
 
 
@@ -31,11 +32,7 @@ def reveal(ex: ExerciseDef, stage: StageDef) -> tuple[list[str], bool]:
     seen = int(data.get(ex.id, {}).get(stage.id, 0))
     shown = min(seen + 1, len(stage.hints))
     data.setdefault(ex.id, {})[stage.id] = shown
-    try:
-        _file().parent.mkdir(parents=True, exist_ok=True)
-        tmp = _file().with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, _file())
-    except OSError:
-        pass  # a read-only data dir only means the next call shows the same hints
+    with contextlib.suppress(OSError):
+        # a read-only data dir only means the next call shows the same hints
+        write_atomic(_file(), json.dumps(data, indent=1))
     return list(stage.hints[:shown]), shown >= len(stage.hints)
