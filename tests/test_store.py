@@ -165,43 +165,33 @@ def test_a_full_disk_is_a_clear_error_and_the_data_stays(home):
     assert first == 1
 
 
-def test_a_read_only_database_is_a_clear_error_and_the_data_stays(cli, mini, monkeypatch):
-    import tempfile
-
-    # Outside pytest's private (0700) temp root, so an unprivileged user can reach it.
-    tmp_path = Path(tempfile.mkdtemp(prefix="learnpath-ro-"))
+def test_a_read_only_database_is_a_clear_error_and_the_data_stays(cli, mini, monkeypatch, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    tmp_path.chmod(0o755)
     monkeypatch.setenv("LEARNPATH_HOME", str(home))
     progress_db = home / "progress.db"
     result = cli("learnpath", "mark", "week:1", "done", "--track", "mini")
     assert result.returncode == 0, result.stderr
     store.close_all()
+    home.chmod(0o555)
+    for f in home.iterdir():
+        f.chmod(0o444)
+    prefix: list[str] = []
     if os.geteuid() == 0:
-        # root ignores file modes: run the command as an unprivileged user instead.
+        # root ignores file modes through CAP_DAC_OVERRIDE: drop that capability (and
+        # DAC_READ_SEARCH) so the modes above hold, while staying the same user.
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("setpriv is needed to drop root privileges")
-        for p in (home, tmp_path):
-            p.chmod(0o755)
-        for f in home.iterdir():
-            f.chmod(0o644)
-        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    else:
-        home.chmod(0o555)
-        for f in home.iterdir():
-            f.chmod(0o444)
-        prefix = []
+            pytest.skip("setpriv is needed to drop root's file-permission override")
+        caps = "-dac_override,-dac_read_search"
+        prefix = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
     before = {f.name: f.read_bytes() for f in home.iterdir() if f.is_file()}
     exe = Path(sys.executable).parent / "learnpath"
-    env = {**os.environ, "HOME": str(tmp_path)}
     try:
         run = subprocess.run(
             [*prefix, str(exe), "mark", "week:2", "done", "--track", "mini"],
             capture_output=True,
             text=True,
-            env=env,
             timeout=60,
         )
     finally:
@@ -217,4 +207,3 @@ def test_a_read_only_database_is_a_clear_error_and_the_data_stays(cli, mini, mon
     shown = cli("learnpath", "progress", "mini", "--format", "json")
     assert shown.returncode == 0, shown.stderr
     assert '"status": "done"' in shown.stdout
-    shutil.rmtree(tmp_path)
