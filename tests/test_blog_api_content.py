@@ -14,7 +14,7 @@ from .conftest import ROOT
 
 EXERCISE = ROOT / "exercises" / "blog-api"
 GRADERS = ROOT / "graders" / "blog-api"
-MUTANTS = ROOT / "tests" / "mutants" / "blog-api"
+MUTANTS = ROOT / "exercises" / "blog-api" / "mutants"
 CORE = [
     "health",
     "register",

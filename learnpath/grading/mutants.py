@@ -1,7 +1,7 @@
 """``learnpath check``: proof that an exercise's graders are honest.
 
 Every reference solution passes every stage; every starter runs and fails an early stage; and for
-every stage, a broken copy of a reference solution (a *mutant*, ``tests/mutants/<id>/*.yaml``)
+every stage, a broken copy of a reference solution (a *mutant*, ``exercises/<id>/mutants/*.yaml``)
 fails that stage. Everything runs in temporary copies; the content folder is never modified.
 
 Installing dependencies: a Python project whose ``requirements.txt`` is already satisfied by the

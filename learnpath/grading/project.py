@@ -16,7 +16,7 @@ DEFAULT_START_TIMEOUT = 20.0
 
 
 def content_root() -> Path:
-    """The folder holding ``exercises/``, ``graders/`` (and in a checkout ``tests/mutants/``);
+    """The folder holding ``exercises/`` and ``graders/``;
     ``LEARNPATH_CONTENT`` overrides it."""
     return paths.exercise_content_root()
 
@@ -31,7 +31,7 @@ def graders_dir(ex: ExerciseDef) -> Path:
 
 
 def default_mutants_dir(ex: ExerciseDef) -> Path:
-    return ex.path.parent.parent / "tests" / "mutants" / ex.id
+    return ex.path / "mutants"
 
 
 def solutions(ex: ExerciseDef) -> dict[str, Path]:
