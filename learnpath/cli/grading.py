@@ -310,7 +310,8 @@ def hint(
 def check(
     exercise: Annotated[str, typer.Argument(help="Exercise id.")],
     mutants: Annotated[
-        Path | None, typer.Option("--mutants", help="Mutants folder (default: exercises/ID/mutants).")
+        Path | None,
+        typer.Option("--mutants", help="Mutants folder (default: the exercise's mutants/)."),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Gradings in parallel.")] = 2,
 ) -> None:
