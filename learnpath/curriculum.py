@@ -73,8 +73,8 @@ def roadmap_files(roots: Iterable[Path]) -> dict[str, Path]:
 
 def exercise_ids(folder: Path | None = None) -> frozenset[str]:
     """Ids of the exercises declared in ``exercises/<id>/exercise.yaml``: the built-in ones and
-    those of ``LEARNPATH_CONTENT``, or those in ``folder``."""
-    folders = [folder] if folder else [paths.content_root() / "exercises", paths.exercises_dir()]
+    those of ``LEARNPATH_CONTENT`` and ``LEARNPATH_PATH``, or those in ``folder``."""
+    folders = [folder] if folder else [paths.content_root() / "exercises", *paths.exercise_dirs()]
     found: set[str] = set()
     for f in folders:
         with contextlib.suppress(OSError):

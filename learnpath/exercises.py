@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,9 @@ from learnpath.models import FORMAT_VERSION, ID, ID_HELP, meta
 from learnpath.yamlsrc import Source, compose, load_as
 
 GRADER_CHECKS_HEADING = "What the grader checks"
+SECRET_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+# Set by the engine itself for every server it starts.
+RESERVED_ENV = frozenset({"PORT", "HOST", "DATABASE_PATH", "PATH"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,9 @@ class ExerciseDef:
     status: Literal["ready", "planned"] = "ready"
     weeks: tuple[int, ...] = ()
     services: tuple[str, ...] = ()
+    # Environment variables that get a fresh random value each grading run (e.g. JWT_SECRET):
+    # the learner's server and the graders both see it, so graders can mint tokens it must trust.
+    secrets: tuple[str, ...] = ()
     stacks: dict[str, StackDef] = field(default_factory=dict)
     stages: tuple[StageDef, ...] = ()
     folder: str = field(default="", metadata=meta(yaml=False), compare=False)
@@ -85,6 +92,15 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
             diags.append(
                 src.diag(("stacks", name, "template"), f"no template folder '{stack.template}'")
             )
+    for i, name in enumerate(ex.secrets):
+        if not SECRET_NAME.fullmatch(name) or name in RESERVED_ENV:
+            diags.append(
+                src.diag(
+                    ("secrets", i),
+                    f"'{name}' is not a valid secret name: an UPPER_CASE environment variable "
+                    f"other than {', '.join(sorted(RESERVED_ENV))}",
+                )
+            )
     seen: set[str] = set()
     for i, stage in enumerate(ex.stages):
         if stage.id in seen:
@@ -104,25 +120,27 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
 def load_all(folder: Path | None = None) -> dict[str, ExerciseDef]:
     """Every exercise definition; raises :class:`ContentError` if any does not validate."""
     diags: list[Diagnostic] = []
-    found = _load(folder or paths.exercises_dir(), diags)
+    found = _load(folder, diags)
     if diags:
         raise ContentError(diags)
     return found
 
 
-def _load(folder: Path, diags: list[Diagnostic]) -> dict[str, ExerciseDef]:
+def _load(folder: Path | None, diags: list[Diagnostic]) -> dict[str, ExerciseDef]:
+    """The exercises in ``folder``, or in every exercise folder (later ones win on equal ids)."""
     found: dict[str, ExerciseDef] = {}
-    for f in sorted(folder.glob("*/exercise.yaml")):
-        ex, _ = _parse(f.parent, diags)
-        if ex is not None:
-            found[ex.id] = ex
+    for root in [folder] if folder else paths.exercise_dirs():
+        for f in sorted(root.glob("*/exercise.yaml")):
+            ex, _ = _parse(f.parent, diags)
+            if ex is not None:
+                found[ex.id] = ex
     return found
 
 
 def validate_all(folder: Path | None = None) -> list[Diagnostic]:
     """Problems in every exercise definition, plus the checks that tie graders to stages."""
     diags: list[Diagnostic] = []
-    found = _load(folder or paths.exercises_dir(), diags)
+    found = _load(folder, diags)
     try:
         from learnpath.grading.discovery import check_graders
     except ImportError:

@@ -7,7 +7,7 @@ with ``yaml=False`` are filled in by the loader, not read from files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 FORMAT_VERSION = 1
 ID = r"[a-z0-9][a-z0-9-]*"
@@ -65,6 +65,8 @@ class Topic:
 class Week:
     """One module: a week of the track, or of one of its specializations."""
 
+    yaml_name: ClassVar[str] = "week module"
+
     format_version: int
     id: str = field(metadata=_id())
     week: int = field(metadata=meta(range=(1, 9999)))
@@ -119,6 +121,8 @@ class Specialization:
 class TrackFile:
     """``track.yaml``. An overlay (a folder on ``LEARNPATH_PATH`` extending a built-in track)
     needs only ``format_version`` and ``id``."""
+
+    yaml_name: ClassVar[str] = "track"
 
     format_version: int
     id: str = field(metadata=_id())

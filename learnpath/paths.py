@@ -63,5 +63,16 @@ def exercises_dir() -> Path:
     return exercise_content_root() / "exercises"
 
 
+def exercise_dirs() -> list[Path]:
+    """Exercise folders in override order: the content's ``exercises/``, then the
+    ``exercises/`` folder of each ``LEARNPATH_PATH`` entry that has one (an instructor's
+    exercise lives there with its ``graders/<id>/`` beside it; a later one wins on equal ids)."""
+    found = [exercises_dir()]
+    for entry in os.environ.get(PATH_ENV, "").split(os.pathsep):
+        if entry.strip() and (Path(entry.strip()).expanduser() / "exercises").is_dir():
+            found.append(Path(entry.strip()).expanduser() / "exercises")
+    return found
+
+
 def graders_dir() -> Path:
     return exercise_content_root() / "graders"

@@ -32,7 +32,7 @@ QUIZ_PASS = 0.7  # share of correct answers that counts as passing a knowledge c
 EXPORT_FORMAT = "learnpath-progress"
 EXPORT_VERSION = 1
 ATTEMPT_STATUSES = ("pass", "fail", "error")
-STAGE_STATUSES = ("pass", "fail", "skipped", "error")
+STAGE_STATUSES = ("pass", "fail", "skip", "skipped", "error")
 
 
 def _now() -> float:
@@ -542,7 +542,8 @@ def _stage_order(exercise: str) -> list[str] | None:
     """
     from learnpath import paths
 
-    source = paths.exercises_dir() / exercise / "exercise.yaml"
+    sources = [d / exercise / "exercise.yaml" for d in reversed(paths.exercise_dirs())]
+    source = next((s for s in sources if s.is_file()), sources[0])
     try:
         stamp = f"{source.stat().st_mtime_ns}:{source.stat().st_size}"
     except OSError:

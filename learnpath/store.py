@@ -115,11 +115,35 @@ BEGIN
 END""",
 ]
 
+# A stage may now be 'skip': nothing in it could be checked (e.g. a restart with grade --url).
+# SQLite cannot alter a CHECK constraint, so the table is rebuilt with its rows.
+_M002 = [
+    """CREATE TABLE stage_results_m002 (
+    attempt_id INTEGER NOT NULL REFERENCES exercise_attempts (id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,             -- stage id
+    seq INTEGER NOT NULL,            -- order in which this run reported it (not an identity)
+    status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'skip', 'skipped', 'error')),
+    passed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    duration REAL NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (attempt_id, stage)
+) WITHOUT ROWID""",
+    "INSERT INTO stage_results_m002 SELECT * FROM stage_results",
+    "DROP TABLE stage_results",
+    "ALTER TABLE stage_results_m002 RENAME TO stage_results",
+]
+
 MIGRATIONS: tuple[tuple[str, str, list[str]], ...] = (
     (
         "m001_progress",
         "Enrollments, week/topic statuses, quiz and exercise attempts, the event log.",
         _M001,
+    ),
+    (
+        "m002_stage_skip",
+        "Stage results may be 'skip': could not be checked in that run (not a failure).",
+        _M002,
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -273,7 +297,8 @@ _open: dict[Path, Store] = {}
 def open_store(path: Path | None = None, *, create: bool = True) -> Store | None:
     """The store at ``path`` (default :func:`db_path`), migrated to the current schema.
 
-    With ``create=False`` a missing file gives ``None`` (reading never creates a database).
+    With ``create=False`` a missing file, or one whose first migration never committed, gives
+    ``None`` (reading never creates or migrates a blank database).
     Connections are kept per path for the life of the process.
     """
     path = path or db_path()
@@ -309,10 +334,18 @@ def open_store(path: Path | None = None, *, create: bool = True) -> Store | None
             # In WAL mode NORMAL keeps the database consistent after a crash; only the last
             # transactions before a power loss may be rolled back.
             conn.execute("PRAGMA synchronous = NORMAL")
-            _verify_and_migrate(store)
+            # A file whose first migration never committed (its writer was killed, or it is
+            # still being created) holds no progress yet: a reader says so and writes nothing;
+            # the next writer migrates it.
+            blank = not create and _identity(conn) == (0, 0, 0)
+            if not blank:
+                _verify_and_migrate(store)
     except BaseException:
         conn.close()
         raise
+    if blank:
+        conn.close()
+        return None
     _open[path] = store
     return store
 

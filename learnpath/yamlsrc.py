@@ -256,7 +256,7 @@ def _record_converter(tp: Any) -> Converter:
         for name, f in fields.items()
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     ]
-    label = f"the {tp.__name__.lower()}"
+    label = f"the {schema_name(tp)}"
 
     def record(w: _Walk, node: yaml.Node, what: str) -> Any:
         w.tick()
@@ -291,7 +291,9 @@ def _record_converter(tp: Any) -> Converter:
             ok = ok and value is not _BAD
         for name in required:
             if name not in values:
-                w.error(node, f"missing required key '{name}' in {label}")
+                # At the top the file name already says where; nested, say in what.
+                where = "" if what == label else f" in {label}"
+                w.error(node, f"missing required key '{name}'{where}")
                 ok = False
         if not ok:
             # Carry on with stand-ins for the broken fields, so later checks (references,
@@ -309,6 +311,18 @@ def _record_converter(tp: Any) -> Converter:
         return tp(**values)
 
     return record
+
+
+def schema_name(tp: type) -> str:
+    """What a user calls a schema's records in messages: the class's ``yaml_name`` (a
+    ``ClassVar``), else its class name in words, without a code-only ``Def`` suffix."""
+    name = getattr(tp, "yaml_name", None)
+    if isinstance(name, str):
+        return name
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", tp.__name__)
+    if len(words) > 1 and words[-1] == "Def":
+        words.pop()
+    return " ".join(w.lower() for w in words)
 
 
 def _field_check(f: dataclasses.Field) -> Callable[[Any], str | None] | None:
@@ -344,7 +358,7 @@ def load_as(src: Source, tp: Any, diags: list[Diagnostic]) -> Any | None:
         return None
     walk = _Walk(src.file, diags)
     try:
-        value = _converter(tp)(walk, src.root, "the document")
+        value = _converter(tp)(walk, src.root, f"the {schema_name(tp)}")
     except _TooBig:
         line, col = src.root.start_mark.line + 1, src.root.start_mark.column + 1
         diags.append(

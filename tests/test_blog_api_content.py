@@ -29,7 +29,7 @@ CORE = [
     "feed",
     "tags",
 ]
-EXTENSIONS = ["persistence", "password-storage", "openapi", "latency"]
+EXTENSIONS = ["persistence", "password-storage", "openapi", "latency", "robustness"]
 FIXTURES_ALLOWED = {"api", "uid", "server", "blog", "alice", "bob", "request"}
 
 
@@ -82,6 +82,8 @@ def test_exercise_yaml_validates(exercise):
 
 def test_learnpath_validate_reports_nothing_for_blog_api(cli):
     result = cli("learnpath", "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok: "), result.stdout
     assert "blog-api" not in result.stdout + result.stderr, result.stdout + result.stderr
 
 
@@ -143,7 +145,7 @@ def test_starters_hold_what_learners_need(stack):
     if stack == "express":
         assert "node_modules" in gitignore
         pkg = yaml.safe_load((starter / "package.json").read_text(encoding="utf-8"))
-        assert pkg["dependencies"] == {"express": "5.3.0", "better-sqlite3": "12.11.1"}
+        assert pkg["dependencies"] == {"express": "5.3.0", "libsql": "0.5.29"}
         assert (starter / "package-lock.json").is_file()
     config = yaml.safe_load((starter / "learnpath.yml").read_text(encoding="utf-8"))
     assert config == {"database": "conduit.db", "ready_path": "/api/tags"}

@@ -105,25 +105,77 @@ def test_sigkill_mid_write_leaves_a_consistent_database(home):
         child.wait(timeout=30)
         kills += child.returncode == -signal.SIGKILL
     assert kills >= 30, f"seed {seed}: only {kills} processes were killed mid-run"
+    # Every writer may have died before the first migration committed: learnpath reads that
+    # file as "no progress yet", and the next writer migrates it.
+    from learnpath import progress, store
+
+    store.close_all()
+    before = progress.exercise_state("blog-api")["attempts"]
+    store.close_all()
+    finish = subprocess.run(
+        [sys.executable, "-c", WRITER, "2"], capture_output=True, text=True, timeout=120
+    )
+    assert finish.returncode == 0, f"seed {seed}: {finish.stderr[-2000:]}"
+    _assert_consistent(home, before + 2, f"seed {seed}")
+    assert progress.exercise_state("blog-api")["attempts"] == before + 2
+    store.close_all()
+
+
+# Runs the real migrations, but SIGKILLs itself after their first statements: a kill that
+# lands before the first migration committed, every time.
+KILLED_IN_MIGRATION = """
+import os, signal
+from learnpath import progress, store
+real = store._runner
+def runner(name, statements):
+    run = real(name, statements[:2])
+    def killed(db):
+        run(db)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return killed
+store._runner = runner
+progress.record_attempt("blog-api", stack="fastapi", status="fail", started_at=1.0,
+                        finished_at=2.0, stages=[{"stage": "health", "status": "pass"}])
+"""
+
+
+def test_killed_before_the_first_migration_committed(home):
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_IN_MIGRATION], capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    db = home / "progress.db"
+    assert db.exists() and _count(home, "SELECT count(*) FROM sqlite_master") == 0
+    from learnpath import progress, store
+
+    store.close_all()
+    # A reader sees no progress and leaves the file as it is.
+    assert progress.exercise_state("blog-api")["attempts"] == 0
+    assert _count(home, "SELECT count(*) FROM sqlite_master") == 0
+    # The next writer migrates it and writes.
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER, "1"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    _assert_consistent(home, 1, "after a kill mid-migration")
+    assert progress.exercise_state("blog-api")["attempts"] == 1
+    store.close_all()
+
+
+def _assert_consistent(home: Path, attempts: int, label: str) -> None:
     con = sqlite3.connect(home / "progress.db")
     try:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", f"seed {seed}"
-        assert con.execute("PRAGMA foreign_key_check").fetchall() == [], f"seed {seed}"
-        attempts = con.execute("SELECT count(*) FROM exercise_attempts").fetchone()[0]
-        assert attempts > 0, f"seed {seed}: no attempt was ever written"
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", label
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == [], label
+        found = con.execute("SELECT count(*) FROM exercise_attempts").fetchone()[0]
+        assert found == attempts, f"{label}: {found} attempts, expected {attempts}"
         half_written = con.execute(
             "SELECT a.id, a.stage_count, count(s.stage) FROM exercise_attempts a "
             "LEFT JOIN stage_results s ON s.attempt_id = a.id GROUP BY a.id "
             "HAVING count(s.stage) != a.stage_count"
         ).fetchall()
-        assert half_written == [], f"seed {seed}: attempts missing stage rows"
+        assert half_written == [], f"{label}: attempts missing stage rows"
         events = con.execute("SELECT count(*) FROM events WHERE kind = 'grade'").fetchone()[0]
-        assert events == attempts, f"seed {seed}: an attempt without its event, or vice versa"
+        assert events == attempts, f"{label}: an attempt without its event, or vice versa"
     finally:
         con.close()
-    # And learnpath itself still opens it and reads it.
-    from learnpath import progress, store
-
-    store.close_all()
-    assert progress.exercise_state("blog-api")["attempts"] == attempts
-    store.close_all()

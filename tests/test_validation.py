@@ -156,6 +156,12 @@ def test_valid_curriculum_exit_zero_with_coverage(cli):
     [
         ("m01-http.yaml", "week: 1\n", "week: [1\n", "YAML syntax error"),
         ("m01-http.yaml", "title: HTTP basics\n", "", "missing required key 'title'"),
+        (
+            "m01-http.yaml",
+            "    title: HTTP verbs\n",
+            "",
+            "missing required key 'title' in the topic",
+        ),
         ("m01-http.yaml", "hours: 5", "hours: 99", "'hours' must be between 1 and 40, got 99"),
         ("m01-http.yaml", "id: m01-http", "id: M01 HTTP", "'M01 HTTP' is not a valid id"),
         ("m01-http.yaml", "format_version: 1", "format_version: 2", "unsupported format_version 2"),

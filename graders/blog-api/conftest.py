@@ -11,15 +11,14 @@ register stage, not by every stage that merely needs a user.
 from __future__ import annotations
 
 import itertools
-import re
+import time
 from dataclasses import dataclass
+from datetime import datetime
 
+import jwt
 import pytest
 
 from learnpath.grading.checks import expect, expect_equal, expect_field, expect_json, expect_status
-
-# RealWorld timestamps are ISO-8601; the official suite checks this prefix.
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 # The fields of each object in the contract (a list item is an Article without ``body``).
 USER_FIELDS = ("email", "token", "username", "bio", "image")
@@ -115,6 +114,16 @@ class Blog:
         )
         return expect_field(expect_json(resp), "article", dict)
 
+    def update_article(self, user: User, slug: str, **fields: object) -> dict:
+        """Update ``slug`` as ``user`` (e.g. ``body="..."``); the ``article`` of the answer."""
+        resp = self.api.put(f"/api/articles/{slug}", json={"article": fields}, token=user.token)
+        expect(
+            200 <= resp.status_code < 300,
+            f"setup: PUT /api/articles/{slug} should succeed (see the manage-article stage), "
+            f"got {_brief(resp)}",
+        )
+        return expect_field(expect_json(resp), "article", dict)
+
     def comment(self, user: User, slug: str, body: str) -> dict:
         resp = self.api.post(
             f"/api/articles/{slug}/comments", json={"comment": {"body": body}}, token=user.token
@@ -190,13 +199,7 @@ class Blog:
             all(isinstance(tag, str) for tag in tags),
             f"expected {what}.tagList to hold strings, got {tags!r}",
         )
-        for name in ("createdAt", "updatedAt"):
-            stamp = expect_field(article, name, str)
-            expect(
-                TIMESTAMP.match(stamp) is not None,
-                f"expected {what}.{name} to be an ISO-8601 timestamp like "
-                f"2024-01-31T12:00:00.000Z, got {stamp!r}",
-            )
+        check_timestamps(article, what)
         expect_field(article, "favorited", bool)
         count = expect_field(article, "favoritesCount", int)
         expect(count >= 0, f"expected {what}.favoritesCount to be >= 0, got {count}")
@@ -221,12 +224,7 @@ class Blog:
         expect(isinstance(comment, dict), f"expected {what} to be an object, got {comment!r}")
         expect_field(comment, "id", int)
         expect_field(comment, "body", str)
-        for name in ("createdAt", "updatedAt"):
-            stamp = expect_field(comment, name, str)
-            expect(
-                TIMESTAMP.match(stamp) is not None,
-                f"expected {what}.{name} to be an ISO-8601 timestamp, got {stamp!r}",
-            )
+        check_timestamps(comment, what)
         self.check_profile(expect_field(comment, "author", dict), what=f"{what}.author")
         return comment
 
@@ -253,3 +251,158 @@ def alice(blog) -> User:
 def bob(blog) -> User:
     """A second user: a reader, follower and (forbidden) editor of alice's articles."""
     return blog.register("bob")
+
+
+@pytest.fixture(scope="session")
+def carol(blog) -> User:
+    """A third signed-in reader who never writes, follows or favorites anything.
+
+    Per-reader flags (``following``, ``favorited``) must stay false for her whatever the others do,
+    and filters naming her match nothing.
+    """
+    return blog.register("carol")
+
+
+# -- tokens and timestamps ------------------------------------------------------------------
+# Tokens are read and made with PyJWT, never verified: the graders forge what a correct server
+# must refuse (another key, alg "none", an expired or unknown-user token with the run's secret).
+
+_HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+# Registered claims that say nothing about who the token is for.
+_NON_IDENTITY_CLAIMS = frozenset({"iss", "aud", "exp", "nbf", "iat", "jti"})
+UNKNOWN_ID = 987654321
+
+
+def jwt_parts(token: object) -> tuple[dict, dict] | None:
+    """The header and claims of a compact JWT, or None when ``token`` is not one.
+
+    A JWT is three base64url parts; the first two decode to JSON objects and the header
+    names its ``alg``. ``"a.b.c"`` has the shape but not the content.
+    """
+    if not isinstance(token, str):
+        return None
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    if "alg" not in header or not isinstance(claims, dict):
+        return None
+    return header, claims
+
+
+def sign_jwt(header: dict, claims: dict, key: str) -> str:
+    """An HMAC-signed JWT with ``header``'s fields (HS256 unless it names HS384 or HS512)."""
+    alg = header.get("alg") if header.get("alg") in _HMAC_ALGORITHMS else "HS256"
+    extra = {k: v for k, v in header.items() if k not in ("alg", "typ")}
+    return jwt.encode(claims, key, algorithm=alg, headers=extra or None)
+
+
+def _unknown_identity(value):
+    """``value`` changed so that it names nobody: ids become a huge id, names get a prefix."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return UNKNOWN_ID
+    if isinstance(value, str):
+        return str(UNKNOWN_ID) if value.isdigit() else f"nobody-{value}"
+    if isinstance(value, dict):
+        return {k: _unknown_identity(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknown_identity(v) for v in value]
+    return value
+
+
+# What each forged token is, in the words of a failure message.
+FORGED = {
+    "other-key": "a token signed with another key (a real token's claims)",
+    "alg-none": "an unsigned token (alg 'none', a real token's claims, empty signature)",
+    "alg-none-no-dot": "an unsigned token (alg 'none', a real token's claims, no signature part)",
+    "garbage": "the token 'a.b.c'",
+    "expired": "a token that expired a day ago (a real token's claims, signed with $JWT_SECRET)",
+    "unknown-user": "a token for a user who does not exist (signed with $JWT_SECRET)",
+}
+# The forgeries that need the server's own secret.
+NEEDS_SECRET = ("expired", "unknown-user")
+
+
+def forge_token(kind: str, token: str, secret: str | None = None) -> str:
+    """A token a correct server rejects, made from a real ``token`` (see ``FORGED``)."""
+    parts = jwt_parts(token)
+    if kind == "garbage" or parts is None:
+        return "a.b.c"
+    header, claims = parts
+    if kind == "other-key":
+        return sign_jwt(header, claims, "not-the-secret-this-server-signs-with-" + token[-8:])
+    if kind in ("alg-none", "alg-none-no-dot"):
+        unsigned = jwt.encode(claims, None, algorithm="none")  # "header.claims." (no signature)
+        return unsigned if kind == "alg-none" else unsigned.removesuffix(".")
+    if secret is None:
+        raise ValueError(f"forging a {kind} token needs the server's secret")
+    now = int(time.time())
+    if kind == "expired":
+        claims = {**claims, "exp": now - 86400}
+        for name in ("iat", "nbf"):
+            if name in claims:
+                claims[name] = now - 2 * 86400
+    elif kind == "unknown-user":
+        claims = {
+            k: v if k in _NON_IDENTITY_CLAIMS else _unknown_identity(v) for k, v in claims.items()
+        }
+    else:
+        raise ValueError(f"unknown forged token kind {kind!r}")
+    return sign_jwt(header, claims, secret)
+
+
+def resign_token(token: str, secret: str) -> str | None:
+    """``token`` with its claims re-encoded and signed with ``secret``: the control for the
+    forgeries that need the secret (None when ``token`` is no HMAC-signed JWT)."""
+    parts = jwt_parts(token)
+    if parts is None or parts[0].get("alg") not in _HMAC_ALGORITHMS:
+        return None
+    return sign_jwt(*parts, secret)
+
+
+def parse_timestamp(stamp: object) -> datetime | None:
+    """An ISO-8601 date and time WITH a time zone (``Z`` or an offset), or None."""
+    if not isinstance(stamp, str) or "T" not in stamp.upper():
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def check_timestamps(obj: dict, what: str) -> None:
+    """``createdAt`` and ``updatedAt``: ISO-8601 with a time zone, and updated >= created."""
+    moments = {}
+    for name in ("createdAt", "updatedAt"):
+        stamp = expect_field(obj, name, str)
+        moments[name] = parse_timestamp(stamp)
+        expect(
+            moments[name] is not None,
+            f"expected {what}.{name} to be an ISO-8601 date and time with a time zone, like "
+            f"2024-01-31T12:00:00.000Z or 2024-01-31T13:00:00+01:00, got {stamp!r}",
+        )
+    expect(
+        moments["updatedAt"] >= moments["createdAt"],
+        f"expected {what}.updatedAt to be no earlier than its createdAt, got updatedAt "
+        f"{obj['updatedAt']!r} and createdAt {obj['createdAt']!r}",
+    )
+
+
+class Tokens:
+    """The token helpers above, for graders (through the ``tokens`` fixture)."""
+
+    FORGED = FORGED
+    NEEDS_SECRET = NEEDS_SECRET
+    parts = staticmethod(jwt_parts)
+    forge = staticmethod(forge_token)
+    resign = staticmethod(resign_token)
+
+
+@pytest.fixture(scope="session")
+def tokens() -> Tokens:
+    """JWT helpers: ``parts(token)``, ``forge(kind, token, secret)``, ``resign(token, secret)``."""
+    return Tokens()

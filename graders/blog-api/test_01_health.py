@@ -23,16 +23,3 @@ def test_tags_answers_a_json_list(api):
         all(isinstance(tag, str) for tag in tags),
         f"expected tags to be a list of strings, got {tags!r}",
     )
-
-
-@pytest.mark.stage("health")
-def test_unknown_route_is_a_json_404(api, uid):
-    resp = api.get(f"/api/no-such-route-{uid}")
-    expect_status(resp, 404)
-    expect(
-        _is_json(resp),
-        f"expected a JSON 404 (Content-Type application/json) for an unknown route, "
-        f"got {resp.headers.get('content-type')!r}",
-    )
-    body = expect_json(resp)
-    expect(isinstance(body, dict), f"expected a JSON object in the 404 answer, got {body!r}")

@@ -15,6 +15,16 @@ def _update(api, me, **fields):
     return api.put("/api/user", json={"user": fields}, token=me.token)
 
 
+def _expect_422(resp, what):
+    """422 with a JSON ``errors`` object; the contract names no key or message here."""
+    expect_status(resp, 422)
+    errors = expect_field(expect_json(resp), "errors", dict)
+    expect(
+        bool(errors),
+        f"expected a JSON 'errors' object in the 422 answer to {what}, got {resp.text[:120]!r}",
+    )
+
+
 def _field_after(api, blog, me, resp, name, expected, what):
     """The PUT answer and then a fresh GET both show ``name == expected``."""
     expect_status(resp, 200)
@@ -42,12 +52,6 @@ def test_missing_token_is_401(api, blog, method):
     else:
         resp = api.put("/api/user", json={"user": {"bio": "test"}})
     blog.check_error(resp, 401, "token", "is missing", f"{method} /api/user without a token")
-
-
-@pytest.mark.stage("current-user")
-def test_invalid_token_is_401(api):
-    resp = api.get("/api/user", token="not-a-valid.jwt.token")
-    expect_status(resp, 401)
 
 
 @pytest.mark.stage("current-user")
@@ -100,18 +104,14 @@ def test_null_image_is_accepted(api, blog, me):
 @pytest.mark.parametrize("field", ["email", "username"])
 def test_blank_email_or_username_is_422(api, me, field, value):
     resp = _update(api, me, **{field: value})
-    expect_status(resp, 422)
-    errors = expect_field(expect_json(resp), "errors", dict)
-    expect(field in errors, f"expected errors.{field} in the 422 answer, got {errors!r}")
+    _expect_422(resp, f"{field} set to {value!r}")
 
 
 @pytest.mark.stage("current-user")
 @pytest.mark.parametrize("value", ["", None, "short7c"], ids=["empty", "null", "7-chars"])
 def test_bad_password_is_422(api, me, value):
     resp = _update(api, me, password=value)
-    expect_status(resp, 422)
-    errors = expect_field(expect_json(resp), "errors", dict)
-    expect("password" in errors, f"expected errors.password in the 422 answer, got {errors!r}")
+    _expect_422(resp, f"password set to {value!r}")
 
 
 @pytest.mark.stage("current-user")

@@ -50,6 +50,32 @@ def test_follow_and_unfollow(api, blog, alice, bob):
 
 
 @pytest.mark.stage("profiles")
+def test_following_is_per_reader(api, blog, alice, carol):
+    star = blog.register("star")
+    blog.follow(alice, star.username)
+    path = f"/api/profiles/{star.username}"
+    seen = {
+        who: _profile(blog, api.get(path, token=token), star.username, f"profile as {who}")[
+            "following"
+        ]
+        for who, token in (
+            ("alice (follows)", alice.token),
+            ("carol (signed in, does not follow)", carol.token),
+            ("an anonymous reader", None),
+        )
+    }
+    expect_equal(
+        seen,
+        {
+            "alice (follows)": True,
+            "carol (signed in, does not follow)": False,
+            "an anonymous reader": False,
+        },
+        f"profile.following of {star.username} (followed by alice only) as each reader sees it",
+    )
+
+
+@pytest.mark.stage("profiles")
 def test_unknown_profile_is_404(api, blog, uid):
     resp = api.get(f"/api/profiles/unknown-user-{uid}")
     blog.check_error(resp, 404, "profile", "not found", "GET of an unknown profile")

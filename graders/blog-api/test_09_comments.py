@@ -80,6 +80,25 @@ def test_anyone_signed_in_can_comment(api, blog, bob, post):
 
 
 @pytest.mark.stage("comments")
+def test_author_following_is_per_reader(api, blog, bob, carol, post):
+    scribe = blog.register("scribe")
+    blog.follow(bob, scribe.username)
+    blog.comment(scribe, post["slug"], "Followed by bob")
+    for who, token, following in (
+        ("bob (follows the commenter)", bob.token, True),
+        ("carol (signed in, does not follow)", carol.token, False),
+        ("an anonymous reader", None, False),
+    ):
+        comments = _comments(api, blog, post["slug"], token=token)
+        expect_equal(len(comments), 1, "the number of comments on an article with one comment")
+        expect_equal(
+            comments[0]["author"]["following"],
+            following,
+            f"comments[0].author.following as {who}",
+        )
+
+
+@pytest.mark.stage("comments")
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_comment_without_token_is_401(api, blog, method):
     if method == "POST":

@@ -1,8 +1,8 @@
-"""Stage feed: GET /api/articles/feed."""
+"""Stage feed: GET /api/articles/feed, and author.following as each reader sees it."""
 
 import pytest
 
-from learnpath.grading.checks import expect, expect_equal, expect_json, expect_status
+from learnpath.grading.checks import expect, expect_equal, expect_field, expect_json, expect_status
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +24,10 @@ def _feed(api, blog, user, query=""):
     return blog.check_list(body, what="the feed"), body["articlesCount"]
 
 
+def _titles(articles):
+    return [a["title"] for a in articles]
+
+
 @pytest.mark.stage("feed")
 def test_feed_without_token_is_401(api, blog):
     resp = api.get("/api/articles/feed")
@@ -36,14 +40,28 @@ def test_feed_shows_followed_authors_only(api, blog, alice, reader, celeb):
     expect_equal((count, articles), (0, []), "articlesCount and articles of a new user's feed")
 
     blog.follow(reader, celeb.username)
-    first = blog.create_article(celeb, title=blog.title("Feed Article"))
+    # Titles sort neither like creation order nor its reverse, and the oldest is then updated:
+    # only "newest created first" gives Alpha, Charlie, Bravo.
+    bravo = blog.create_article(celeb, title=blog.title("Bravo"))
     blog.create_article(alice, title=blog.title("Not Followed"))
-    second = blog.create_article(celeb, title=blog.title("Feed Article"))
+    charlie = blog.create_article(celeb, title=blog.title("Charlie"))
+    blog.create_article(reader, title=blog.title("Own Article"))
+    alpha = blog.create_article(celeb, title=blog.title("Alpha"))
+    blog.update_article(celeb, bravo["slug"], body="Edited later")
+    newest_first = _titles([alpha, charlie, bravo])
 
     articles, count = _feed(api, blog, reader)
-    expect_equal(count, 2, "articlesCount of the feed (2 articles by the one followed author)")
-    slugs = [a["slug"] for a in articles]
-    expect_equal(slugs, [second["slug"], first["slug"]], "the feed's slugs, newest first")
+    expect_equal(
+        count,
+        3,
+        "articlesCount of the feed (3 articles by the one followed author; not the "
+        "reader's own, not those of an author they do not follow)",
+    )
+    expect_equal(
+        _titles(articles),
+        newest_first,
+        "the feed's titles, newest created first (Bravo was created first and edited last)",
+    )
     for article in articles:
         expect_equal(article["author"]["username"], celeb.username, "the feed's author.username")
         expect(
@@ -52,11 +70,11 @@ def test_feed_shows_followed_authors_only(api, blog, alice, reader, celeb):
         )
 
     articles, count = _feed(api, blog, reader, "?limit=1")
-    expect_equal((count, [a["slug"] for a in articles]), (2, [second["slug"]]), "feed?limit=1")
+    expect_equal((count, _titles(articles)), (3, newest_first[:1]), "feed?limit=1")
     articles, count = _feed(api, blog, reader, "?limit=1&offset=1")
-    expect_equal(
-        (count, [a["slug"] for a in articles]), (2, [first["slug"]]), "feed?limit=1&offset=1"
-    )
+    expect_equal((count, _titles(articles)), (3, newest_first[1:2]), "feed?limit=1&offset=1")
+    articles, count = _feed(api, blog, reader, "?limit=2&offset=2")
+    expect_equal((count, _titles(articles)), (3, newest_first[2:]), "feed?limit=2&offset=2")
 
     resp = api.delete(f"/api/profiles/{celeb.username}/follow", token=reader.token)
     expect_status(resp, 200)
@@ -64,3 +82,32 @@ def test_feed_shows_followed_authors_only(api, blog, alice, reader, celeb):
     expect_equal(
         (count, articles), (0, []), "articlesCount and articles of the feed after unfollow"
     )
+
+
+@pytest.mark.stage("feed")
+def test_author_following_is_per_reader(api, blog, carol):
+    fan = blog.register("watcher")
+    poet = blog.register("poet")
+    blog.follow(fan, poet.username)
+    slug = blog.create_article(poet, title=blog.title("Poem"))["slug"]
+    readers = (
+        ("watcher (follows the author)", fan.token, True),
+        ("carol (signed in, does not follow)", carol.token, False),
+        ("an anonymous reader", None, False),
+    )
+    for who, token, following in readers:
+        resp = api.get(f"/api/articles/{slug}", token=token)
+        expect_status(resp, 200)
+        flag = expect_field(expect_json(resp), "article.author.following", bool)
+        expect_equal(
+            flag, following, f"article.author.following in GET /api/articles/:slug as {who}"
+        )
+        resp = api.get(f"/api/articles?author={poet.username}", token=token)
+        expect_status(resp, 200)
+        articles = blog.check_list(expect_json(resp))
+        expect_equal(len(articles), 1, f"the number of articles for ?author={poet.username}")
+        expect_equal(
+            articles[0]["author"]["following"],
+            following,
+            f"articles[0].author.following in GET /api/articles?author= as {who}",
+        )

@@ -2,7 +2,9 @@
 
 import base64
 import hashlib
+import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -12,38 +14,63 @@ from learnpath.grading.checks import expect
 
 
 def _database(server) -> Path:
-    name = server.config.get("database")
+    """The SQLite file learnpath gave the server this run (``$DATABASE_PATH``)."""
+    server.require_started("the grader reads the database file learnpath gives your server")
+    path = server.database_path
     expect(
-        bool(name),
-        "expected learnpath.yml to name your SQLite file (e.g. 'database: conduit.db'), "
-        "so the grader can inspect it",
-    )
-    path = Path(server.project_dir) / str(name)
-    expect(
-        path.is_file(),
-        f"expected your SQLite database at {path} (learnpath.yml 'database'; the server gets it "
-        f"as $DATABASE_PATH), found no file",
+        path is not None and path.is_file(),
+        f"expected your server to keep its SQLite database in $DATABASE_PATH ({path}), "
+        f"found no file there",
     )
     return path
 
 
 def _forms(password: str) -> dict[str, bytes]:
-    """The password and the encodings that are as good as plaintext."""
+    """The password and the transformations that are as good as plaintext."""
     raw = password.encode()
     forms = {
-        "in plaintext": raw,
-        "reversed": raw[::-1],
-        "in base64": base64.b64encode(raw),
-        "in base64 (no padding)": base64.b64encode(raw).rstrip(b"="),
-        "in hex": raw.hex().encode(),
-        "URL-encoded": quote(password).encode(),
+        "": raw,
+        " reversed": raw[::-1],
+        " URL-encoded": quote(password).encode(),
     }
     for algorithm in ("md5", "sha1", "sha256", "sha512"):
         digest = hashlib.new(algorithm, raw)
-        forms[f"as an unsalted {algorithm} hex digest"] = digest.hexdigest().encode()
-        forms[f"as an unsalted {algorithm} base64 digest"] = base64.b64encode(digest.digest())
-        forms[f"as a raw unsalted {algorithm} digest"] = digest.digest()
+        forms[f" as an unsalted {algorithm} hex digest"] = digest.hexdigest().encode()
+        forms[f" as an unsalted {algorithm} digest"] = digest.digest()
     return forms
+
+
+_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{2,}")
+_HEX_RUN = re.compile(rb"[0-9A-Fa-f]{2,}")
+
+
+def _decodings(value: bytes) -> Iterator[tuple[str, bytes]]:
+    """``value`` itself, then every base64, URL-safe base64 and hex decoding of every run of
+    such characters in it, from every alignment: a password encoded at any offset, alone or
+    after a salt, shows up in one of them."""
+    yield "", value
+    for run in _BASE64_RUN.findall(value):
+        standard = run.replace(b"-", b"+").replace(b"_", b"/")
+        for shift in range(4):
+            chunk = standard[shift:]
+            chunk = chunk[: len(chunk) - 1] if len(chunk) % 4 == 1 else chunk
+            if chunk:
+                yield " in base64", base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
+    for run in _HEX_RUN.findall(value):
+        for shift in range(2):
+            chunk = run[shift:]
+            chunk = chunk[: len(chunk) - len(chunk) % 2]
+            if chunk:
+                yield " in hex", bytes.fromhex(chunk.decode("ascii"))
+
+
+def _exposed(value: bytes, forms: dict[str, bytes]) -> str | None:
+    """How ``value`` gives the password away (e.g. " in base64"), or None."""
+    for encoding, decoded in _decodings(value):
+        for how, form in forms.items():
+            if form in decoded:
+                return how + encoding or " in plaintext"
+    return None
 
 
 def _cells(path: Path):
@@ -81,12 +108,12 @@ def test_passwords_are_not_stored_in_plaintext(server, alice):
     )
     forms = _forms(alice.password)
     found = next(
-        ((where, how) for where, value in cells for how, form in forms.items() if form in value),
+        ((where, how) for where, value in cells if (how := _exposed(value, forms))),
         None,
     )
     expect(
         found is None,
-        f"found {alice.username}'s password {found[1] if found else ''} in "
+        f"found {alice.username}'s password{found[1] if found else ''} in "
         f"{found[0] if found else ''}: store a slow, salted hash (bcrypt, scrypt, argon2 or "
         f"PBKDF2) instead",
     )
@@ -116,9 +143,12 @@ def _row_values(path: Path, username: str) -> set[bytes]:
     return found
 
 
+_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
+
+
 def _looks_public(value: bytes) -> bool:
     """Timestamps and URLs may well be equal for two users; a password hash must not be."""
-    return value[:4].isdigit() or value.startswith((b"http:", b"https:"))
+    return _DATE.match(value) is not None or value.startswith((b"http:", b"https:"))
 
 
 @pytest.mark.stage("password-storage")

@@ -20,6 +20,7 @@ from learnpath.errors import LearnpathError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from learnpath.grading.mutants import StageTally
     from learnpath.grading.runner import GradeResult
 
 ProjectDir = Annotated[
@@ -97,6 +98,8 @@ def grade(
 
     if stage and all_stages:
         raise typer.BadParameter("use either --stage or --all")
+    if url is not None:
+        _check_url(url, directory)
     out = console(stderr=as_json)
     if watch:
         from learnpath.grading.watch import watch as watch_loop
@@ -130,8 +133,10 @@ def _grade_once(
     start_timeout: float | None,
 ) -> int:
     from learnpath.cli.output import write_text
-    from learnpath.grading import report, runner
+    from learnpath.grading import project, report, runner
 
+    if url is None:  # learnpath starts the server: it needs the command
+        project.require_run(project.read_project(directory), directory)
     renderer = _Live(out)
     result = runner.grade(
         directory,
@@ -153,6 +158,37 @@ def _grade_once(
             return 2
         raise GradingError(f"could not grade: {result.message}")
     return result.exit_code
+
+
+def _check_url(url: str, directory: Path) -> None:
+    """Refuse a ``--url`` that cannot be what the learner meant, naming the command that works."""
+    from urllib.parse import urlsplit
+
+    from learnpath.errors import UsageError
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"--url {url} is not an http(s) URL; give your server's address, e.g. "
+            "--url http://127.0.0.1:8000"
+        )
+    path = parts.path.rstrip("/")
+    if path.rsplit("/", 1)[-1] == "api":
+        fixed = parts._replace(path=path[: -len("api")].rstrip("/")).geturl()
+        raise UsageError(
+            f"--url is your server's address without /api (the grader requests URL/api/...): "
+            f"run {_corrected(url, fixed, directory)}"
+        )
+
+
+def _corrected(url: str, fixed: str, directory: Path) -> str:
+    """The command line as typed, with ``url`` replaced by ``fixed``."""
+    import shlex
+
+    args = sys.argv[1:]
+    if any(url in a for a in args):
+        return "learnpath " + " ".join(shlex.quote(a.replace(url, fixed)) for a in args)
+    return f"learnpath grade {shlex.quote(str(directory))} --url {fixed}"
 
 
 class _Live:
@@ -196,6 +232,9 @@ class _Live:
         if t["status"] == "pass":
             self.line(tag, f"✓ {label}", "green")
             return
+        if t["status"] == "skip":
+            self.line(tag, f"- {label}  skipped: {t['message']}", "yellow")
+            return
         self.line(tag, f"✗ {label}", "bold red")
         self.line(tag, f"  {t['message']}", "red")
         req = t.get("request")
@@ -216,7 +255,8 @@ def _summary(out: Console, result: GradeResult) -> None:
             t.append(f" {log}")
             out.print(t, soft_wrap=True)
         return
-    glyph = {"pass": ("✓", "green"), "fail": ("✗", "red"), "skipped": ("·", "dim")}
+    glyph = {"pass": ("✓", "green"), "fail": ("✗", "red"), "skip": ("-", "yellow")}
+    glyph["skipped"] = ("·", "dim")
     first_failed = next((s.stage for s in result.stages if s.status == "fail"), None)
     out.print()
     for st in result.stages:
@@ -224,6 +264,8 @@ def _summary(out: Console, result: GradeResult) -> None:
         t = Text(f"{g} {st.stage}", style=style)
         if st.status == "skipped":
             t.append(f"  {st.title}  not run: stage {first_failed} failed first", style="dim")
+        elif st.status == "skip":
+            t.append(f"  {st.title}  skipped: {st.message}", style="dim")
         else:
             t.append(f"  {st.title}  ({st.passed} passed, {st.failed} failed)", style="dim")
         out.print(t)
@@ -249,11 +291,14 @@ def _next_stage(out: Console, result: GradeResult) -> None:
     graded = {s.stage for s in result.stages}
     ids = [s.id for s in ex.stages]
     last = max(ids.index(s) for s in graded)
-    out.print(
-        f"\nAll graded stages pass ({', '.join(s.stage for s in result.stages)}).",
-        style="bold green",
-        markup=False,
-    )
+    passed = ", ".join(s.stage for s in result.stages if s.status == "pass")
+    out.print(f"\nAll graded stages pass ({passed}).", style="bold green", markup=False)
+    not_checked = [s.stage for s in result.stages if s.status == "skip"]
+    if not_checked:
+        out.print(
+            f"Not checked here: {', '.join(not_checked)} (grade without --url to check them).",
+            markup=False,
+        )
     if last + 1 < len(ids) and len(graded) < len(ids):
         nxt = ex.stages[last + 1]
         out.print(f"\nNext: stage {last + 2}, {nxt.title}\n", style="bold", markup=False)
@@ -314,8 +359,21 @@ def check(
         typer.Option("--mutants", help="Mutants folder (default: the exercise's mutants/)."),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Gradings in parallel.")] = 2,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the proofs and per-stage kills as JSON.")
+    ] = False,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="List the proofs (mutants validated) without running.")
+    ] = False,
 ) -> None:
-    """For instructors: prove the graders honest (solutions pass, starters and mutants fail)."""
+    """For instructors: prove the graders honest (solutions pass, starters and mutants fail).
+
+    Each proof runs in a temporary copy with its dependencies installed into a throwaway
+    environment (a venv, node_modules) that check removes afterwards. Then, per stage: how many
+    mutants target it and how many it killed; a stage without a mutant fails the check.
+    """
+    from dataclasses import asdict
+
     from rich.text import Text
 
     from learnpath.cli.output import console
@@ -323,7 +381,15 @@ def check(
     from learnpath.grading import project
 
     ex = project.load_exercise(exercise)
-    out = console()
+    out = console(stderr=as_json)
+    _interrupt_on_sigterm()  # so that a killed check still removes its temporary folders
+    if list_only:
+        planned = mut.list_proofs(ex, mutants_dir=mutants)
+        for item in planned:
+            out.print(f"{item.kind} {item.name}: {item.required}", markup=False)
+        _print_tally(out, mut.tally(ex, planned), ran=False)
+        out.print(f"\n{len(planned)} proofs for {ex.id} (not run).", markup=False)
+        return
     lock = threading.Lock()
 
     def show(item: mut.CheckItem) -> None:
@@ -334,7 +400,38 @@ def check(
             out.print(t, soft_wrap=True)
 
     items = mut.check_exercise(ex, mutants_dir=mutants, jobs=jobs, on_item=show)
+    tallies = mut.tally(ex, items)
+    _print_tally(out, tallies)
     bad = [i for i in items if not i.ok]
     out.print(f"\n{len(items) - len(bad)}/{len(items)} proofs hold for {ex.id}.", markup=False)
+    if as_json:
+        doc = {
+            "exercise": ex.id,
+            "status": "fail" if bad else "pass",
+            "proofs": [asdict(i) for i in items],
+            "stages": [asdict(t) for t in tallies],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.flush()
     if bad:
         raise typer.Exit(1)
+
+
+def _interrupt_on_sigterm() -> None:
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _print_tally(out: Console, tallies: list[StageTally], *, ran: bool = True) -> None:
+    """The per-stage table of ``check``: mutants that target each stage, and how many died."""
+    width = max([len("stage"), *(len(t.stage) for t in tallies)])
+    out.print(f"\n{'stage':<{width}}  mutants" + "  killed" * ran, markup=False)
+    for t in tallies:
+        row = f"{t.stage:<{width}}  {t.mutants:>7}"
+        if ran:
+            row += f"  {t.killed:>6}" + ("" if t.mutants and t.killed == t.mutants else "  <-")
+        out.print(row if ran or t.mutants else f"{row}  <-", markup=False)

@@ -136,8 +136,8 @@ class Api:
         except httpx.ConnectError as exc:
             ex.error = f"could not connect: {exc}"
             raise CheckFailure(
-                f"could not connect to {self.base_url} for {where} ({exc}) "
-                "(is the server listening on $PORT?)"
+                f"could not connect to {self.base_url} for {where} ({exc}): nothing accepts "
+                "connections there now; did the server stop or crash?"
             ) from None
         except httpx.TimeoutException:
             ex.error = f"no answer within {self.timeout:g} s"
@@ -180,7 +180,11 @@ class Api:
 
 
 def _broken(where: str, exc: Exception) -> str:
+    import httpx
+
     detail = str(exc) or type(exc).__name__
     if "reset" in detail.lower() or "disconnected" in detail.lower():
         return f"{where}: the server closed or reset the connection without an answer ({detail})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{where}: the server's answer is not valid HTTP ({detail})"
     return f"{where}: the connection failed ({detail})"

@@ -2,19 +2,13 @@
 
 Every reference solution passes every stage; every starter runs and fails an early stage; and for
 every stage, a broken copy of a reference solution (a *mutant*, ``exercises/<id>/mutants/*.yaml``)
-fails that stage. Everything runs in temporary copies; the content folder is never modified.
-
-Installing dependencies: a Python project whose ``requirements.txt`` is already satisfied by the
-running interpreter is not reinstalled (that would write into learnpath's own environment); a Node
-project reuses a ``node_modules`` folder next to the solution through a symlink when there is
-one. Otherwise the stack's ``install`` command runs in the temporary copy.
+fails that stage. Everything runs in temporary copies; the content folder is never modified, and
+dependencies go into environments check creates and removes (:mod:`.proof_envs`).
 """
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,9 +18,13 @@ from pathlib import Path
 from learnpath.errors import ContentError, Diagnostic, LearnpathError
 from learnpath.exercises import ExerciseDef
 from learnpath.grading import project
+from learnpath.grading.proof_envs import (
+    Environments,
+    EnvSpec,
+    dependency_files,
+    spec_for,
+)
 from learnpath.grading.scaffold import SKIP_NAMES, SKIP_SUFFIXES
-
-INSTALL_TIMEOUT = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +50,32 @@ class CheckItem:
     kind: str  # solution | starter | mutant
     name: str
     required: str
+    stage: str | None = None  # the stage a mutant targets
     ok: bool = False
     detail: str = ""
     seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StageTally:
+    """How many mutants target a stage and how many of them its checks killed."""
+
+    stage: str
+    mutants: int
+    killed: int
+
+
+def tally(ex: ExerciseDef, items: list[CheckItem]) -> list[StageTally]:
+    """Per stage of ``ex``, in stage order: mutants that target it and mutants it killed."""
+    real = [i for i in items if i.kind == "mutant" and not i.name.startswith("(none")]
+    return [
+        StageTally(
+            s.id,
+            sum(i.stage == s.id for i in real),
+            sum(i.stage == s.id and i.ok for i in real),
+        )
+        for s in ex.stages
+    ]
 
 
 def load_mutants(ex: ExerciseDef, folder: Path) -> list[Mutant]:
@@ -107,49 +128,45 @@ def _copy(src: Path, dest: Path) -> None:
     shutil.copytree(src, dest, symlinks=True, ignore=ignore, dirs_exist_ok=True)
 
 
-def _requirements_met(requirements: Path) -> bool:
-    from importlib import metadata
-
-    for raw in requirements.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#")[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        name = re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0]
-        try:
-            metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            return False
-    return True
+@dataclass(slots=True)
+class _Proof:
+    item: CheckItem
+    make: Callable[[Path], None]  # writes the project to grade into an empty folder
+    env: EnvSpec
+    stage: str | None = None  # None: every stage
 
 
-def prepare(dest: Path, install: str | None, *, node_modules_from: Path | None = None) -> None:
-    """Make ``dest`` runnable: reuse what is already installed, else run ``install``."""
-    if (dest / "package.json").is_file() and node_modules_from is not None:
-        modules = node_modules_from / "node_modules"
-        if modules.is_dir() and not (dest / "node_modules").exists():
-            (dest / "node_modules").symlink_to(modules.resolve(), target_is_directory=True)
-            return
-    reqs = dest / "requirements.txt"
-    if reqs.is_file() and _requirements_met(reqs):
-        return
-    if not install:
-        return
-    try:
-        done = subprocess.run(
-            install,
-            shell=True,
-            cwd=dest,
-            capture_output=True,
-            text=True,
-            timeout=INSTALL_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
+def _plan(ex: ExerciseDef, mutants_dir: Path | None) -> tuple[list[_Proof], list[CheckItem]]:
+    """The proofs to run, and a failed item for each stage no mutant targets."""
+    sols = project.solutions(ex)
+    if not sols:
+        raise LearnpathError(
+            f"exercise '{ex.id}' has no reference solutions in {ex.path / 'solutions'}"
         )
-    except subprocess.TimeoutExpired:
-        raise LearnpathError(f"'{install}' took longer than {INSTALL_TIMEOUT} s") from None
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
-        raise LearnpathError(f"'{install}' failed (exit {done.returncode}):\n{tail}")
+    folder = mutants_dir or project.default_mutants_dir(ex)
+    mutants = load_mutants(ex, folder) if folder.is_dir() else []
+    proofs = [_solution_proof(ex, stack, src) for stack, src in sols.items()]
+    proofs += [_starter_proof(ex, stack) for stack in ex.stacks]
+    proofs += [_mutant_proof(ex, m, sols[m.solution]) for m in mutants]
+    covered = {m.stage for m in mutants}
+    missing = [
+        CheckItem(
+            "mutant",
+            f"(none for {s.id})",
+            f"a mutant fails stage {s.id}",
+            s.id,
+            detail=f"no mutant in {folder} targets stage '{s.id}'",
+        )
+        for s in ex.stages
+        if s.id not in covered
+    ]
+    return proofs, missing
+
+
+def list_proofs(ex: ExerciseDef, *, mutants_dir: Path | None = None) -> list[CheckItem]:
+    """Every proof :func:`check_exercise` would run, mutants validated, none of them run."""
+    proofs, missing = _plan(ex, mutants_dir)
+    return [p.item for p in proofs] + missing
 
 
 def check_exercise(
@@ -159,77 +176,94 @@ def check_exercise(
     jobs: int = 2,
     on_item: Callable[[CheckItem], None] | None = None,
 ) -> list[CheckItem]:
-    """Run every proof for ``ex``; each :class:`CheckItem` says whether it held."""
-    from learnpath.grading.scaffold import start
+    """Run every proof for ``ex``; each :class:`CheckItem` says whether it held.
 
-    sols = project.solutions(ex)
-    if not sols:
-        raise LearnpathError(
-            f"exercise '{ex.id}' has no reference solutions in {ex.path / 'solutions'}"
-        )
-    folder = mutants_dir or project.default_mutants_dir(ex)
-    mutants = load_mutants(ex, folder) if folder.is_dir() else []
-    tasks: list[Callable[[Path], CheckItem]] = []
+    Dependencies go into throwaway environments (:mod:`learnpath.grading.proof_envs`) that are
+    removed, with every temporary copy, before this returns.
+    """
+    proofs, missing = _plan(ex, mutants_dir)
 
-    def solution_task(stack: str, src: Path) -> Callable[[Path], CheckItem]:
-        def run(tmp: Path) -> CheckItem:
-            item = CheckItem("solution", stack, "passes every stage")
-            _copy(src, tmp)
-            prepare(tmp, _install(ex, stack, tmp), node_modules_from=src)
-            return _grade(item, tmp, all_stages=True, want="pass")
-
-        return run
-
-    def starter_task(stack: str) -> Callable[[Path], CheckItem]:
-        def run(tmp: Path) -> CheckItem:
-            item = CheckItem("starter", stack, "runs and fails an early stage")
-            start(ex, tmp, stack=stack, force=True)
-            prepare(tmp, ex.stacks[stack].install, node_modules_from=sols.get(stack))
-            return _grade(item, tmp, all_stages=True, want="fail")
-
-        return run
-
-    def mutant_task(m: Mutant) -> Callable[[Path], CheckItem]:
-        def run(tmp: Path) -> CheckItem:
-            item = CheckItem("mutant", m.name, f"fails stage {m.stage} ({m.description})")
-            src = sols[m.solution]
-            _copy(src, tmp)
-            for edit in m.edits:
-                target = tmp / edit.file
-                target.write_text(
-                    target.read_text(encoding="utf-8").replace(edit.find, edit.replace, 1),
-                    encoding="utf-8",
-                )
-            prepare(tmp, _install(ex, m.solution, tmp), node_modules_from=src)
-            return _grade(item, tmp, stage=m.stage, want="fail")
-
-        return run
-
-    tasks += [solution_task(stack, src) for stack, src in sols.items()]
-    tasks += [starter_task(stack) for stack in ex.stacks]
-    tasks += [mutant_task(m) for m in mutants]
-    covered = {m.stage for m in mutants}
-
-    def execute(task: Callable[[Path], CheckItem]) -> CheckItem:
-        with tempfile.TemporaryDirectory(prefix="learnpath-check-") as tmp:
-            try:
-                item = task(Path(tmp) / "project")
-            except LearnpathError as exc:
-                item = CheckItem("setup", "?", "can be prepared", ok=False, detail=str(exc))
+    def report(item: CheckItem) -> CheckItem:
         if on_item is not None:
             on_item(item)
         return item
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        items = list(pool.map(execute, tasks))
-    for stage in ex.stages:
-        if stage.id not in covered:
-            item = CheckItem("mutant", f"(none for {stage.id})", f"a mutant fails stage {stage.id}")
-            item.detail = f"no mutant in {folder} targets stage '{stage.id}'"
-            if on_item is not None:
-                on_item(item)
-            items.append(item)
-    return items
+    with tempfile.TemporaryDirectory(prefix="learnpath-check-envs-") as root:
+        envs = Environments(Path(root))
+
+        def execute(proof: _Proof) -> CheckItem:
+            with tempfile.TemporaryDirectory(prefix="learnpath-check-") as tmp:
+                where = Path(tmp) / "project"
+                try:
+                    proof.make(where)
+                    envs.prepare(proof.env, where)
+                    _grade(
+                        proof.item, where, stage=proof.stage, environ=envs.server_vars(proof.env)
+                    )
+                except LearnpathError as exc:
+                    proof.item.ok = False
+                    proof.item.detail = str(exc)
+            return report(proof.item)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            try:
+                list(pool.map(execute, proofs))
+            except BaseException:  # Ctrl-C: finish the running proofs only, then clean up
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    return [p.item for p in proofs] + [report(i) for i in missing]
+
+
+def _solution_proof(ex: ExerciseDef, stack: str, src: Path) -> _Proof:
+    item = CheckItem("solution", stack, "passes every stage")
+    env = _env_spec(ex, stack, src, dependency_files(src), proof=f"solution-{stack}")
+    return _Proof(item, lambda where: _copy(src, where), env)
+
+
+def _starter_proof(ex: ExerciseDef, stack: str) -> _Proof:
+    from learnpath.grading.scaffold import start
+
+    item = CheckItem("starter", stack, "runs and fails an early stage")
+    sd = ex.stacks[stack]
+    files = dependency_files(ex.path / sd.template)
+    env = spec_for(_language(ex, stack), sd.install, files, proof=f"starter-{stack}")
+
+    def make(where: Path) -> None:
+        start(ex, where, stack=stack, force=True)
+
+    return _Proof(item, make, env)
+
+
+def _mutant_proof(ex: ExerciseDef, m: Mutant, src: Path) -> _Proof:
+    item = CheckItem("mutant", m.name, f"fails stage {m.stage} ({m.description})", m.stage)
+    files = dependency_files(src)
+    for edit in m.edits:  # a mutant may change a dependency file too
+        if edit.file in files:
+            text = files[edit.file].decode("utf-8").replace(edit.find, edit.replace, 1)
+            files[edit.file] = text.encode("utf-8")
+
+    def make(where: Path) -> None:
+        _copy(src, where)
+        for edit in m.edits:
+            target = where / edit.file
+            target.write_text(
+                target.read_text(encoding="utf-8").replace(edit.find, edit.replace, 1),
+                encoding="utf-8",
+            )
+
+    env = _env_spec(ex, m.solution, src, files, proof=f"mutant-{m.name}")
+    return _Proof(item, make, env, stage=m.stage)
+
+
+def _language(ex: ExerciseDef, stack: str) -> str:
+    sd = ex.stacks.get(stack)
+    return (sd.language or "") if sd else ""
+
+
+def _env_spec(
+    ex: ExerciseDef, stack: str, src: Path, files: dict[str, bytes], *, proof: str
+) -> EnvSpec:
+    return spec_for(_language(ex, stack), _install(ex, stack, src), files, proof=proof)
 
 
 def _install(ex: ExerciseDef, stack: str, folder: Path) -> str | None:
@@ -243,18 +277,18 @@ def _install(ex: ExerciseDef, stack: str, folder: Path) -> str | None:
     return sd.install if sd else None
 
 
-def _grade(
-    item: CheckItem, folder: Path, *, want: str, stage: str | None = None, all_stages: bool = False
-) -> CheckItem:
+def _grade(item: CheckItem, folder: Path, *, stage: str | None, environ: dict[str, str]) -> None:
+    """Grade ``folder``: a solution must pass every stage, a starter fail one, a mutant its own."""
     from learnpath.grading.runner import grade
 
-    result = grade(folder, stage=stage, all_stages=all_stages, record=False)
+    want = "pass" if item.kind == "solution" else "fail"
+    result = grade(folder, stage=stage, all_stages=stage is None, record=False, environ=environ)
     item.seconds = result.finished_at - result.started_at
     item.ok = result.status == want
     if result.status == "error":
         item.detail = f"could not grade: {result.message}"
     elif want == "pass":
-        bad = [s.stage for s in result.stages if s.status != "pass"]
+        bad = [s.stage for s in result.stages if s.status not in ("pass", "skip")]
         item.detail = "all stages passed" if item.ok else f"failed stage(s): {', '.join(bad)}"
     else:
         failed = [s for s in result.stages if s.status == "fail"]
@@ -263,4 +297,3 @@ def _grade(
             if failed
             else "every stage passed"
         )
-    return item

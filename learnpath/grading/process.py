@@ -21,6 +21,7 @@ from learnpath.errors import LearnpathError
 
 TERM_GRACE = 3.0
 LOG_LINES = 400
+PROBE_TIMEOUT = 5.0  # seconds one readiness request may wait for an answer
 
 
 class BackendError(LearnpathError):
@@ -38,6 +39,41 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def probe_raw(host: str, port: int, path: str, timeout: float = 2.0) -> str:
+    """Send one bare HTTP request and say what came back: ``"reset"``, ``"closed"`` (no bytes),
+    ``"silent:SECONDS"``, ``"refused"``, ``"http"``, ``"not-http:<the first bytes>"``, or
+    ``"error:<why>"``."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(request.encode("latin-1"))
+            data = s.recv(64)
+    except ConnectionRefusedError:
+        return "refused"
+    except ConnectionError:  # reset, aborted, broken pipe
+        return "reset"
+    except TimeoutError:
+        return f"silent:{timeout:g}"
+    except OSError as exc:
+        return f"error:{exc.strerror or exc}"
+    if not data:
+        return "closed"
+    if data.startswith(b"HTTP/"):
+        return "http"
+    return f"not-http:{data[:40]!r}"
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connection error was "connection refused" (httpx also reports a connection
+    reset right after the handshake as a ConnectError)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or "refused" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def port_is_free(port: int) -> bool:
@@ -168,31 +204,85 @@ class Backend:
             self.total_lines += 1
 
     def wait_ready(self) -> None:
-        """Poll until any HTTP answer; fail early if the process exits, late if it never answers."""
+        """Poll until any HTTP answer; fail early if the process exits, late if it never answers.
+
+        Until the deadline a refused connection just means "not listening yet". At the deadline
+        the error says what the last attempt actually saw: nothing listening, a connection that
+        got no answer, one reset or closed without an answer, or bytes that are not HTTP.
+        """
         import httpx
 
         assert self.proc is not None
         deadline = time.monotonic() + self.start_timeout
         url = self.url + self.ready_path
-        with httpx.Client(timeout=1.0) as client:
+        last = "refused"
+        # A slow first answer (lazy start-up) still counts; the last attempt may end up to
+        # this much after the deadline, never more.
+        wait = min(PROBE_TIMEOUT, self.start_timeout)
+        # trust_env=False: an HTTP(S)_PROXY in the environment must not intercept 127.0.0.1.
+        with httpx.Client(trust_env=False) as client:
             while True:
                 code = self.proc.poll()
                 if code is not None:
                     self._drain()
                     raise BackendError(self._exit_message(code), self.logs())
                 try:
-                    client.get(url)
+                    client.get(url, timeout=httpx.Timeout(wait, connect=min(1.0, wait)))
                     return  # any HTTP answer means the server is up
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise BackendError(
-                        f"your server did not answer on {url} within {self.start_timeout:g} s "
-                        f"(started with: {self.run}). Does it listen on 127.0.0.1 and the port "
-                        "in the PORT environment variable?",
-                        self.logs(),
-                    )
+                except httpx.HTTPError as exc:
+                    last = self._classify(exc, wait)
+                if time.monotonic() > deadline and self.proc.poll() is None:
+                    raise BackendError(self._not_ready_message(last), self.logs())
                 time.sleep(0.05)
+
+    def _classify(self, exc: Exception, waited: float) -> str:
+        """What a failed readiness request saw, as a phrase for the error message."""
+        import httpx
+
+        if isinstance(exc, httpx.ConnectTimeout):
+            return "connect-timeout"
+        if isinstance(exc, httpx.ConnectError) and _refused(exc):
+            return "refused"
+        if isinstance(exc, httpx.TimeoutException):
+            return f"silent:{waited:g}"
+        # Reset, closed, or not HTTP: httpx's wording does not tell these apart, a raw probe does.
+        seen = probe_raw("127.0.0.1", self.port, self.ready_path)
+        return f"not-http:{exc}" if seen == "http" else seen  # HTTP-like but malformed
+
+    def _not_ready_message(self, last: str) -> str:
+        where = f"127.0.0.1:{self.port}"
+        req = f"GET {self.ready_path}"
+        tail = f"(started with: {self.run})"
+        if last == "refused":
+            return (
+                f"nothing listens on {where} after {self.start_timeout:g} s {tail}. Your server "
+                f"must listen on 127.0.0.1 (or 0.0.0.0) and the port in the PORT environment "
+                f"variable ({self.port})"
+            )
+        if last == "connect-timeout":
+            return f"connecting to {where} timed out: the server does not accept connections {tail}"
+        if last.startswith("silent:"):
+            return (
+                f"your server accepted the connection on {where} but sent no HTTP answer to "
+                f"{req} within {last.split(':', 1)[1]} s {tail}. Is a handler blocked, or is the "
+                "server still busy starting? (--start-timeout gives it longer)"
+            )
+        if last == "reset":
+            return (
+                f"your server accepted the connection on {where} but reset it without an HTTP "
+                f"answer to {req} {tail}"
+            )
+        if last == "closed":
+            return (
+                f"your server accepted the connection on {where} but closed it without an HTTP "
+                f"answer to {req} {tail}"
+            )
+        if last.startswith("error:"):
+            return f"{req} on {where} failed: {last.removeprefix('error:')} {tail}"
+        return (
+            f"your server on {where} answered {req} with something that is not valid HTTP: "
+            f"{last.removeprefix('not-http:')} {tail}. Does PORT serve plain HTTP?"
+        )
 
     def _exit_message(self, code: int) -> str:
         if code == 127:

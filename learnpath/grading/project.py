@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from learnpath import paths
-from learnpath.errors import ContentError, Diagnostic, UsageError
+from learnpath.errors import ContentError, Diagnostic, LearnpathError, UsageError
 from learnpath.exercises import ExerciseDef
 from learnpath.models import meta
 
@@ -46,7 +48,7 @@ def load_exercise(exercise_id: str) -> ExerciseDef:
     """One exercise definition from the current content; a clear error if it is unknown."""
     from learnpath import exercises
 
-    found = exercises.load_all(exercises_dir())
+    found = exercises.load_all()
     if exercise_id not in found:
         ready = ", ".join(sorted(e for e, x in found.items() if x.status == "ready")) or "none"
         raise UsageError(f"unknown exercise '{exercise_id}'; ready exercises: {ready}")
@@ -55,15 +57,37 @@ def load_exercise(exercise_id: str) -> ExerciseDef:
 
 @dataclass(frozen=True, slots=True)
 class ProjectConfig:
-    """``learnpath.yml``: which exercise a folder holds and how to start its backend."""
+    """``learnpath.yml``: which exercise a folder holds and how to start its backend.
+
+    ``run`` is needed only when learnpath starts the server (not with ``grade --url``).
+    """
+
+    yaml_name: ClassVar[str] = "project settings"
 
     exercise: str
-    run: str
+    run: str | None = None
     stack: str | None = None
     install: str | None = None
     database: str | None = None
     ready_path: str = field(default="/", metadata=meta(pattern=r"/.*", pattern_help="start with /"))
     start_timeout: float = field(default=DEFAULT_START_TIMEOUT, metadata=meta(range=(0.1, 600)))
+
+
+def require_run(cfg: ProjectConfig, project_dir: Path) -> str:
+    """The ``run`` command of a project learnpath must start; a one-line fix when it has none."""
+    if cfg.run:
+        return cfg.run
+    example = "python server.py"
+    with contextlib.suppress(LearnpathError):
+        stacks = load_exercise(cfg.exercise).stacks
+        stack = stacks.get(cfg.stack or "") or next(iter(stacks.values()), None)
+        if stack is not None:
+            example = stack.run
+    raise UsageError(
+        f"{project_dir / PROJECT_FILE} has no 'run' command, so learnpath cannot start your "
+        f"server: add a line such as 'run: {example}', or start it yourself and grade it with "
+        "--url http://127.0.0.1:PORT"
+    )
 
 
 def read_project(project_dir: Path) -> ProjectConfig:

@@ -39,12 +39,37 @@ class ServerHandle:
     """What the ``server`` fixture gives graders: the learner's backend, or a ``--url`` server."""
 
     def __init__(
-        self, url: str, backend: Backend | None, project_dir: Path, config: dict[str, Any]
+        self,
+        url: str,
+        backend: Backend | None,
+        project_dir: Path,
+        config: dict[str, Any],
+        env: dict[str, str] | None = None,
     ):
         self.url = url
         self.backend = backend
         self.project_dir = project_dir
         self.config = config
+        # What learnpath gave the server this run (DATABASE_PATH, the exercise's secrets).
+        self.env = dict(env or {}) if backend is not None else {}
+
+    @property
+    def started(self) -> bool:
+        """Whether learnpath started the server itself (not so with ``grade --url``)."""
+        return self.backend is not None
+
+    @property
+    def database_path(self) -> Path | None:
+        """The fresh database file the server was given this run (None with ``--url``)."""
+        path = self.env.get("DATABASE_PATH")
+        return Path(path) if path else None
+
+    def require_started(self, why: str) -> None:
+        """End the current check as *skipped*, not failed, when the server was started
+        elsewhere: some things (a restart, the database file) only exist for a server
+        learnpath started."""
+        if not self.started:
+            pytest.skip(f"not checked with --url: {why}")
 
     def logs(self, n: int = 30, since: int | None = None) -> list[str]:
         return self.backend.logs(n, since) if self.backend is not None else []
@@ -55,9 +80,10 @@ class ServerHandle:
         return self.backend.total_lines if self.backend is not None else 0
 
     def restart(self) -> None:
-        """Stop and start the learner's backend, waiting until it answers again."""
-        if self.backend is None:
-            raise CheckFailure("cannot restart a server started outside learnpath (--url)")
+        """Stop and start the learner's backend (same port, database and secrets) and wait
+        until it answers again."""
+        self.require_started("restarting needs a server learnpath starts itself")
+        assert self.backend is not None
         try:
             self.backend.restart()
         except BackendError as exc:
@@ -238,17 +264,21 @@ class GradingPlugin:
         if info is None or report.nodeid in self._reported:
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            if report.skipped:
-                return
             self._reported.add(report.nodeid)
             self.emit(self._result(report, info))
 
     def _result(self, report: pytest.TestReport, info: dict[str, Any]) -> dict[str, Any]:
         status = "pass"
         message = ""
-        if report.failed:
+        if report.skipped:
+            status, message = "skip", _skip_reason(report)
+        elif report.failed:
             message, is_check = _failure_message(report)
             status = "fail" if is_check else "error"
+            if report.when == "setup" and not message.startswith("setup:"):
+                # A fixture (registering a user, creating an article) failed: the check itself
+                # never ran, and the message must not read as if it had.
+                message = f"setup: {message}"
             self._failed_stages.add(info["stage"])
         exchange = None
         logs: list[str] = []
@@ -270,6 +300,13 @@ class GradingPlugin:
             "request": exchange,
             "logs": logs,
         }
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    """``pytest.skip("why")`` leaves ``(file, line, "Skipped: why")`` in ``longrepr``."""
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ").strip() or "not checked"
 
 
 def _failure_message(report: pytest.TestReport) -> tuple[str, bool]:

@@ -31,7 +31,7 @@ def results_json(result: GradeResult) -> dict[str, Any]:
             "stage": t["stage"],
             "duration": t.get("duration"),
         }
-        if t["status"] != "pass":
+        if t["status"] in ("fail", "error"):
             item["request"] = (t.get("request") or {}).get("curl")
             item["server_output"] = t.get("logs") or []
         tests.append(item)
@@ -84,7 +84,7 @@ def junit_xml(result: GradeResult) -> str:
             tests=str(len(cases)),
             failures=str(sum(t["status"] == "fail" for t in cases)),
             errors=str(sum(t["status"] == "error" for t in cases)),
-            skipped="0" if cases else "1",
+            skipped=str(sum(t["status"] == "skip" for t in cases)) if cases else "1",
             time=f"{st.duration:.3f}",
         )
         if not cases:
@@ -100,7 +100,9 @@ def junit_xml(result: GradeResult) -> str:
                 line=str(t.get("line", 0)),
                 time=f"{float(t.get('duration') or 0):.3f}",
             )
-            if t["status"] != "pass":
+            if t["status"] == "skip":
+                ET.SubElement(case, "skipped", message=t["message"])
+            elif t["status"] != "pass":
                 tag = "failure" if t["status"] == "fail" else "error"
                 node = ET.SubElement(case, tag, message=t["message"])
                 detail = [t["message"]]

@@ -8,11 +8,13 @@ regression check, stopping at the first failing stage. ``--all`` runs every stag
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +35,9 @@ DEFAULT_TIMEOUT = 10.0
 class StageResult:
     stage: str
     title: str
-    status: str = "skipped"  # pass | fail | skipped
+    # pass | fail | skip (could not be checked here, see message) | skipped (not run: an
+    # earlier stage failed)
+    status: str = "skipped"
     passed: int = 0
     failed: int = 0
     duration: float = 0.0
@@ -143,23 +147,27 @@ def grade(
     start_timeout: float | None = None,
     on_event: OnEvent | None = None,
     record: bool = True,
+    environ: dict[str, str] | None = None,
 ) -> GradeResult:
-    """Grade the project in ``project_dir`` once; see :func:`plan` for the stage order."""
+    """Grade the project in ``project_dir`` once; see :func:`plan` for the stage order.
+
+    ``environ`` overrides variables of the environment grading (and so the learner's server)
+    runs in, e.g. ``PATH`` with a proof's own virtual environment first.
+    """
     project_dir = project_dir.resolve()
     cfg = project.read_project(project_dir)
     ex = project.load_exercise(cfg.exercise)
     graders = project.graders_dir(ex)
     if not graders.is_dir():
         raise LearnpathError(f"no graders for {ex.id} (expected {graders})")
+    if url is None:
+        project.require_run(cfg, project_dir)
     current = None if (stage or all_stages) else current_stage(ex)
     stages, stop_on_fail = plan(ex, stage=stage, all_stages=all_stages, current=current)
-    env: dict[str, str] = {}
-    if cfg.database:
-        env["DATABASE_PATH"] = str(project_dir / cfg.database)
-    spec = {
+    spec: dict[str, Any] = {
         "project_dir": str(project_dir),
         "run": cfg.run,
-        "env": env,
+        "env": {},
         "ready_path": cfg.ready_path,
         "start_timeout": start_timeout or cfg.start_timeout,
         "url": url,
@@ -184,7 +192,11 @@ def grade(
         started_at=time.time(),
         url=url,
     )
-    _run_worker(spec, result, on_event or (lambda e: None))
+    with contextlib.ExitStack() as cleanup:
+        if url is None:
+            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="learnpath-grade-"))
+            spec["env"] = server_env(ex, cfg, Path(scratch))
+        _run_worker(spec, result, on_event or (lambda e: None), environ or {})
     result.finished_at = time.time()
     _summarise(result)
     if record:
@@ -195,9 +207,24 @@ def grade(
     return result
 
 
-def _run_worker(spec: dict[str, Any], result: GradeResult, on_event: OnEvent) -> None:
+def server_env(ex: ExerciseDef, cfg: project.ProjectConfig, scratch: Path) -> dict[str, str]:
+    """What the learner's server gets besides PORT: a fresh database path and fresh secrets.
+
+    A new database every run means data an earlier (buggy) run left behind never changes a
+    verdict; the learner's own database file is never touched.
+    """
+    database = Path(cfg.database).name if cfg.database else "app.db"
+    env = {"DATABASE_PATH": str(scratch / database)}
+    env.update({secret: secrets.token_urlsafe(32) for secret in ex.secrets})
+    return env
+
+
+def _run_worker(
+    spec: dict[str, Any], result: GradeResult, on_event: OnEvent, environ: dict[str, str]
+) -> None:
     env = {
         **os.environ,
+        **environ,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # only our plugin: faster, and nothing surprising
         "PYTHONDONTWRITEBYTECODE": "1",
     }
@@ -286,6 +313,7 @@ def _stop_worker(proc: subprocess.Popen[str]) -> None:
 
 def _summarise(result: GradeResult) -> None:
     by_stage = {s.stage: s for s in result.stages}
+    skipped: dict[str, str] = {}
     for t in result.tests:
         st = by_stage.get(t["stage"])
         if st is None:
@@ -293,6 +321,8 @@ def _summarise(result: GradeResult) -> None:
         st.duration += float(t.get("duration") or 0)
         if t["status"] == "pass":
             st.passed += 1
+        elif t["status"] == "skip":
+            skipped.setdefault(st.stage, t["message"])
         else:
             st.failed += 1
             st.message = st.message or t["message"]
@@ -301,15 +331,22 @@ def _summarise(result: GradeResult) -> None:
             st.status = "fail"
         elif st.passed:
             st.status = "pass"
+        elif st.stage in skipped:  # nothing in it could be checked here: not a failure
+            st.status = "skip"
+            st.message = skipped[st.stage]
     if result.status == "error":
         return
     failed = [s for s in result.stages if s.status == "fail"]
+    graded = [s for s in result.stages if s.status != "skip"]
     if failed:
         result.status = "fail"
         result.message = f"stage {failed[0].stage} failed: {failed[0].message}"
-    elif all(s.status == "pass" for s in result.stages):
+    elif graded and all(s.status == "pass" for s in graded):
         result.status = "pass"
         result.message = ""
+    elif not graded:
+        result.status = "error"
+        result.message = f"nothing could be checked: {result.stages[0].message}"
     else:
         missing = ", ".join(s.stage for s in result.stages if s.status == "skipped")
         result.status = "error"

@@ -76,7 +76,9 @@ def run(spec: dict[str, Any], emit: Any) -> int:
             )
             url = backend.url
         plugin = GradingPlugin(
-            server=ServerHandle(url, backend, project_dir, spec.get("config") or {}),
+            server=ServerHandle(
+                url, backend, project_dir, spec.get("config") or {}, spec.get("env") or {}
+            ),
             stages=spec["stages"],
             known_stages=spec["known_stages"],
             emit=emit,

@@ -49,12 +49,12 @@ function userIdFromToken(token) {
   }
 }
 
-// Reads "Authorization: Token <jwt>" (or "Bearer <jwt>").
+// Reads "Authorization: Token <jwt>", the contract's scheme (not "Bearer").
 // Returns undefined when no header was sent and null for a bad token.
 function tokenFromRequest(req) {
   const header = req.get('authorization');
   if (!header) return undefined;
-  const match = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header);
+  const match = /^Token\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : null;
 }
 

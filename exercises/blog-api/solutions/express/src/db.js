@@ -1,5 +1,6 @@
 // SQLite storage: opens the file, tunes it and creates the tables if missing.
-import Database from 'better-sqlite3';
+// libsql has better-sqlite3's synchronous API and ships prebuilt binaries: nothing to compile.
+import Database from 'libsql';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (

@@ -22,7 +22,7 @@ from .security import decode_token
 token_header = APIKeyHeader(
     name="Authorization",
     scheme_name="Token",
-    description="`Token <JWT>` (the spec's scheme); `Bearer <JWT>` is accepted too.",
+    description="`Token <JWT>`, the contract's scheme (`Bearer <JWT>` is refused).",
     auto_error=False,
 )
 
@@ -61,7 +61,7 @@ async def optional_user(
         return None
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
-    if scheme.lower() not in ("token", "bearer") or not token:
+    if scheme.lower() != "token" or not token:
         raise invalid_token()
     user_id = decode_token(token, settings.jwt_secret)
     if user_id is None:

@@ -1,5 +1,5 @@
 // SQLite access. The database file is $DATABASE_PATH (learnpath sets it), else conduit.db.
-import Database from 'better-sqlite3';
+import Database from 'libsql';
 
 // Add your tables here as the stages need them (users for stage 2, articles later...).
 const SCHEMA = `

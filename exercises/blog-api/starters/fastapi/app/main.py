@@ -1,4 +1,4 @@
-"""The Blog API. Run: PORT=8000 python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT"""
+"""The Blog API. Run: export PORT=8000; python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT"""
 
 from contextlib import asynccontextmanager
 

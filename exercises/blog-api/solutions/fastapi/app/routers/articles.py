@@ -16,8 +16,12 @@ from .responses import errors
 
 router = APIRouter(prefix="/articles", tags=["Articles"])
 
-Limit = Annotated[int, Query(ge=1, description="Page size (default 20)")]
-Offset = Annotated[int, Query(ge=0, description="Number of articles to skip (default 0)")]
+# Bounded so SQLite can bind them: it has no integers beyond 64 bits.
+MAX_LIMIT = 100
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (default 20, at most 100)")]
+Offset = Annotated[
+    int, Query(ge=0, le=2**63 - 1, description="Number of articles to skip (default 0)")
+]
 
 
 def _slugify(title: str) -> str:

@@ -1,0 +1,88 @@
+"""A progress database written by an earlier learnpath migrates and keeps everything."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from learnpath import progress, store
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connections():
+    store.close_all()
+    yield
+    store.close_all()
+
+
+def _version_1_database(path) -> None:
+    """What learnpath 0.1 created: only the first migration, its attempts, no 'skip' status."""
+    from sqlite_utils import Database, Migrations
+
+    name, _, statements = store.MIGRATIONS[0]
+    first = Migrations("learnpath")
+    first(name=name)(store._runner(name, statements))
+    db = Database(path)
+    first.apply(db)
+    db.execute(f"PRAGMA application_id = {store.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.execute(
+        "INSERT INTO exercise_attempts (id, uuid, exercise, stack, status, started_at, "
+        "finished_at, stage_count) VALUES (7, 'u7', 'blog-api', 'fastapi', 'fail', 1.0, 2.0, 2)"
+    )
+    db.execute(
+        "INSERT INTO stage_results (attempt_id, stage, seq, status, passed, failed, message) "
+        "VALUES (7, 'health', 0, 'pass', 2, 0, ''), (7, 'register', 1, 'fail', 1, 3, 'boom')"
+    )
+    db.conn.commit()
+    db.close()
+    with pytest.raises(sqlite3.IntegrityError):  # the old CHECK really refuses 'skip'
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute(
+                "INSERT INTO stage_results (attempt_id, stage, seq, status) "
+                "VALUES (7, 'x', 2, 'skip')"
+            )
+        finally:
+            conn.close()
+
+
+def test_version_1_database_migrates_keeping_attempts_and_accepts_skip(home):
+    path = home / store.DB_NAME
+    _version_1_database(path)
+
+    s = store.open_store()
+    assert s is not None
+    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 2
+    kept = [
+        tuple(r)
+        for r in s.rows(
+            "SELECT stage, status, passed, failed, message FROM "
+            "stage_results WHERE attempt_id = 7 ORDER BY seq"
+        )
+    ]
+    assert kept == [("health", "pass", 2, 0, ""), ("register", "fail", 1, 3, "boom")]
+    assert s.value("PRAGMA foreign_key_check") is None
+    assert s.value("PRAGMA integrity_check") == "ok"
+
+    attempt = progress.record_attempt(
+        "blog-api",
+        stack="fastapi",
+        status="pass",
+        started_at=3.0,
+        finished_at=4.0,
+        stages=[
+            {"stage": "health", "status": "pass", "passed": 2},
+            {"stage": "persistence", "status": "skip", "message": "not checked with --url"},
+        ],
+    )
+    got = dict(
+        tuple(r)
+        for r in s.rows("SELECT stage, status FROM stage_results WHERE attempt_id = ?", (attempt,))
+    )
+    assert got == {"health": "pass", "persistence": "skip"}
+    # Deleting an attempt still cascades to its stage results in the rebuilt table.
+    with s.write() as conn:
+        conn.execute("DELETE FROM exercise_attempts WHERE id = 7")
+    assert s.value("SELECT count(*) FROM stage_results WHERE attempt_id = 7") == 0
