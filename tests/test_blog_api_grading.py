@@ -7,11 +7,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from learnpath.grading.process import port_is_free
+from learnpath.grading.process import Backend, port_is_free
 
 from .conftest import BIN, ROOT, require_tool
 from .test_blog_api_content import CORE, EXTENSIONS
@@ -84,6 +85,27 @@ def test_express_reference_passes_every_stage(cli, tmp_path):
     doc, result = _grade(cli, project, "--all")
     _assert_all_pass(doc, result)
     _assert_nothing_left(result, project)
+
+
+def test_a_server_graded_with_url_passes_and_skips_what_needs_learnpath_to_start_it(cli, tmp_path):
+    """--url: every core stage passes; the restart and database-file stages say why they were
+    not checked (skip, not fail); the overall verdict is pass."""
+    project = tmp_path / "fastapi"
+    shutil.copytree(EXERCISE / "solutions" / "fastapi", project, ignore=COPY_IGNORE)
+    (project / "learnpath.yml").write_text("exercise: blog-api\n")  # no run: not needed
+    run = f"{sys.executable} -m uvicorn app.main:app --host 127.0.0.1 --port $PORT"
+    env = {"DATABASE_PATH": str(tmp_path / "own.db"), "JWT_SECRET": "x" * 40}
+    with Backend(project, run, env=env) as backend:  # the learner's own server, not learnpath's
+        backend.start()
+        doc, result = _grade(cli, project, "--url", backend.url, "--all")
+    status = {s["stage"]: s for s in doc["stages"]}
+    assert doc["status"] == "pass" and result.returncode == 0, result.stderr[-2000:]
+    assert all(status[s]["status"] == "pass" for s in CORE), doc["stages"]
+    for stage in ("persistence", "password-storage"):
+        assert status[stage]["status"] == "skip", status[stage]
+        assert status[stage]["message"].startswith("not checked with --url: ")
+    skipped = [t for t in doc["tests"] if t["status"] == "skip"]
+    assert skipped and all(t["message"] for t in skipped)
 
 
 @pytest.mark.parametrize("stack", ["fastapi", "express"])
