@@ -8,23 +8,27 @@ earlier ones: a module with the same id replaces the built-in one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
 import hashlib
 import json
 import os
-import pickle
 import re
-from collections.abc import Iterable, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from learnpath import __version__, paths
 from learnpath.atomic import write_atomic
 from learnpath.errors import ContentError, Diagnostic, UsageError
-from learnpath.models import FORMAT_VERSION, Track, Week
+from learnpath.models import FORMAT_VERSION, TRACK_FILE, Track, Week, split_ref
 
-TRACK_FILE = "track.yaml"
 ROADMAPS = "roadmaps"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+_T = TypeVar("_T")
 
 
 # -- discovery ---------------------------------------------------------------------------------
@@ -88,13 +92,13 @@ def exercise_ids(folder: Path | None = None) -> frozenset[str]:
 def load_tracks(roots: Sequence[Path] | None = None, *, use_cache: bool = True) -> dict[str, Track]:
     """Every track from ``roots`` (default: built-in plus ``LEARNPATH_PATH``), validated.
 
-    The parsed result is pickled under the cache dir, keyed by the path, size and mtime of every
-    input file, so a repeated load skips YAML entirely.
+    The parsed result is cached as JSON under the cache dir, keyed by the path, size and mtime
+    of every input file, so a repeated load skips YAML entirely.
     """
     roots = list(roots) if roots is not None else paths.curriculum_dirs()
     dirs = [(root, td) for root in roots for td in track_dirs(root)]
     key = _fingerprint(roots, dirs) if use_cache else ""
-    cache_file = paths.cache_dir() / f"curriculum-{_CACHE_FORMAT}.pickle"
+    cache_file = paths.cache_dir() / f"curriculum-{_CACHE_FORMAT}.json"
     if use_cache:
         cached = _read_cache(cache_file, key)
         if cached is not None:
@@ -132,17 +136,100 @@ def _fingerprint(roots: Sequence[Path], dirs: list[tuple[Path, TrackDir]]) -> st
 
 
 def _read_cache(path: Path, key: str) -> dict[str, Track] | None:
+    """The cached tracks if ``path`` holds them for ``key``; ``None`` to rebuild.
+
+    The cache is JSON read back into the model classes, never pickle: whoever can write the
+    cache folder could otherwise run code in every learnpath process.
+    """
     try:
         with path.open("rb") as fh:
-            stored_key, tracks = pickle.load(fh)
-    except Exception:  # a missing, stale or damaged cache is simply rebuilt
-        return None
-    return tracks if stored_key == key else None
+            if hasattr(os, "getuid") and os.fstat(fh.fileno()).st_uid != os.getuid():
+                return None  # planted by another user: not ours to trust
+            if fh.readline().rstrip(b"\n") != key.encode():
+                return None  # stale: don't parse the rest
+            body = fh.read()
+        # Tens of thousands of objects that live as long as the process: collection passes
+        # over them (while decoding, later, and at exit) would find nothing and cost a third of
+        # the load, so collect none while decoding and then move them out of the collector's way.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            tracks = {tid: _decode(Track, t) for tid, t in json.loads(body).items()}
+            gc.freeze()
+            return tracks
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None  # a missing, stale or damaged cache is simply rebuilt
 
 
 def _write_cache(path: Path, key: str, tracks: dict[str, Track]) -> None:
+    body = json.dumps(tracks, default=_encode, ensure_ascii=False)
     with contextlib.suppress(OSError):  # a read-only or full disk only costs speed
-        write_atomic(path, pickle.dumps((key, tracks), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, f"{key}\n{body}")
+
+
+def _encode(value: object) -> object:
+    """What JSON lacks, for ``json.dumps``: a model is the object of its fields (a frozen
+    dataclass holds exactly those in ``__dict__``), a set is a sorted list."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return vars(value)
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+_Convert = Callable[[Any], Any]
+_DECODERS: dict[type, _Convert] = {}
+
+
+def _decode(cls: type[_T], data: dict[str, Any]) -> _T:
+    """``data`` (from :func:`_encode`) as a ``cls``; ``ValueError`` if its fields differ."""
+    decode = _DECODERS.get(cls) or _decoder(cls)
+    return typing.cast(_T, decode(data))
+
+
+def _decoder(cls: type) -> _Convert:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    fields = frozenset(names)
+    converters = tuple((n, c) for n in names if (c := _converter(hints[n])) is not None)
+    new, set_attr = object.__new__, object.__setattr__
+
+    def decode(data: dict[str, Any]) -> Any:
+        if data.keys() != fields:
+            raise ValueError(f"cached {cls.__name__} has other fields")
+        for name, convert in converters:
+            data[name] = convert(data[name])
+        # The values were validated before they were cached, so skip __init__ (most of the
+        # cost); a frozen dataclass still lets its __dict__ be set directly.
+        obj: Any = new(cls)
+        set_attr(obj, "__dict__", data)
+        return obj
+
+    _DECODERS[cls] = decode
+    return decode
+
+
+def _converter(hint: Any) -> _Convert | None:
+    """How to turn JSON data back into a value of type ``hint``; ``None`` when it already is."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _DECODERS.get(hint) or _decoder(hint)
+    if origin is tuple:
+        item = _converter(args[0])
+        return tuple if item is None else (lambda v: tuple(map(item, v)))
+    if origin is frozenset:
+        return frozenset
+    if origin is dict:
+        value = _converter(args[1])
+        return None if value is None else (lambda v: {k: value(x) for k, x in v.items()})
+    if origin in (types.UnionType, typing.Union):
+        inner = [c for a in args if a is not type(None) and (c := _converter(a))]
+        if inner:
+            return lambda v: None if v is None else inner[0](v)
+    return None  # str, int, float, bool, Literal: JSON has them already
 
 
 # -- compiling ---------------------------------------------------------------------------------
@@ -153,23 +240,24 @@ def compile_tracks(
     roadmaps: dict[str, Path],
     exercises: frozenset[str],
     *,
-    extra_modules: Sequence[Path] = (),
+    extra_modules: Sequence[tuple[Path, Path | None]] = (),
 ) -> dict[str, Track]:
     """Parse and validate ``dirs`` in merge order. Raises :class:`ContentError` with every
     problem found; returns the tracks when there are none.
 
-    ``extra_modules`` are single module files checked as overlays of the last track in ``dirs``.
+    ``extra_modules`` are single module files, each with the track folder (one of ``dirs``) it
+    overlays, or ``None`` for a lone module, which overlays the built-in ``backend`` track.
     """
     from learnpath import validation  # YAML parsing is only needed on a cache miss
 
     diags: list[Diagnostic] = []
-    modules = [m for _, td in dirs for m in td.modules] + list(extra_modules)
+    modules = [m for _, td in dirs for m in td.modules] + [m for m, _ in extra_modules]
     parsed = validation.parse_modules(modules)
     builder = validation.TrackBuilder(diags, roadmaps, exercises, parsed)
     for _root, td in dirs:
-        builder.add_dir(td)
-    for module in extra_modules:
-        builder.add_module(module, dirs[-1][1].path if dirs else None)
+        builder.add_dir(td.path, td.modules)
+    for module, owner in extra_modules:
+        builder.add_module(module, owner)
     tracks = builder.finish()
     if diags:
         raise ContentError(diags)
@@ -189,7 +277,7 @@ def validate_paths(targets: Sequence[Path]) -> tuple[dict[str, Track], dict[str,
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     dirs: list[tuple[Path, TrackDir]] = []
-    modules: list[Path] = []
+    modules: list[tuple[Path, Path | None]] = []
     roots: list[Path] = []
     for target in targets:
         if target.is_file():
@@ -197,11 +285,12 @@ def validate_paths(targets: Sequence[Path]) -> tuple[dict[str, Track], dict[str,
             if owner is not None and target.name != TRACK_FILE:
                 td = TrackDir(owner, [m for m in _module_files(owner) if m != target.resolve()])
                 dirs.append((owner.parent, td))
-                modules.append(target)
+                roots.append(owner.parent)  # for the roadmaps its topics refer to
+                modules.append((target, owner))
             elif target.name == TRACK_FILE:
                 dirs.append((target.parent.parent, TrackDir(target.parent, [])))
             else:
-                modules.append(target)
+                modules.append((target, None))
         else:
             found = track_dirs(target)
             if not found:
@@ -211,7 +300,7 @@ def validate_paths(targets: Sequence[Path]) -> tuple[dict[str, Track], dict[str,
     # A lone module or an overlay is checked against the built-in track it extends; complete
     # tracks stand alone, so a problem elsewhere in the built-in content does not leak in.
     needed = {_extends(td) for _, td in dirs} - {None}
-    if modules and not dirs:
+    if any(owner is None for _, owner in modules):
         needed.add("backend")
     known = {td.path.resolve() for _, td in dirs}
     base = [
@@ -246,14 +335,6 @@ def roadmap_nodes(roadmap_id: str, files: dict[str, Path] | None = None) -> list
     if roadmap_id not in files:
         raise UsageError(f"unknown roadmap '{roadmap_id}'; known: {', '.join(sorted(files))}")
     return json.loads(files[roadmap_id].read_text(encoding="utf-8"))
-
-
-def split_ref(ref: str, default: str) -> tuple[str, str]:
-    """``api-design:rate-limiting`` -> (api-design, rate-limiting).
-
-    A bare slug belongs to ``default``."""
-    roadmap, sep, slug = ref.rpartition(":")
-    return (roadmap, slug) if sep else (default, ref)
 
 
 def coverage(track: Track, roadmaps: dict[str, Path] | None = None) -> list[dict]:

@@ -151,13 +151,37 @@ header p { margin:0; color:var(--muted); max-width:70ch; }
 section.phase { margin:20px 32px; }
 section.phase > h2 { font-size:20px; margin:0 0 2px; }
 section.phase > .meta { color:var(--muted); margin-bottom:8px; }
-.weeks { display:grid; grid-template-columns:repeat(auto-fill,minmax(260px,1fr)); gap:12px; }
+.weeks { display:grid; grid-template-columns:repeat(auto-fill,minmax(260px,1fr)); gap:12px;
+  align-items:start; }
 details.week { background:var(--card); border:1px solid var(--line);
   border-left:5px solid var(--todo); border-radius:8px; padding:10px 12px; }
 details.week.done { border-left-color:var(--done); }
 details.week.in-progress { border-left-color:var(--progress); }
 details.week.skipped { border-left-color:var(--skipped); }
-details.week summary { cursor:pointer; list-style:none; }
+details.week.done, details.week.done[open] { background:#f0faf4; }
+details.week.in-progress { background:#fffaeb; }
+details.week[open] { box-shadow:0 2px 8px rgba(29,35,48,.12); }
+details.week summary { cursor:pointer; list-style:none; position:relative; padding-right:22px; }
+details.week summary::-webkit-details-marker { display:none; }
+details.week summary::after { content:"▸"; position:absolute; right:0; top:0;
+  color:var(--accent); font-size:16px; }
+details.week[open] summary::after { content:"▾"; }
+details.week summary:hover .title { color:var(--accent); }
+.badge { display:inline-block; font-size:11px; font-weight:600; padding:0 6px; margin-left:6px;
+  border-radius:8px; color:#fff; background:var(--todo); text-transform:none; }
+.badge.done { background:var(--done); }
+.badge.in-progress { background:var(--progress); }
+.badge.skipped { background:var(--skipped); }
+li.topic { list-style:none; margin-left:-18px; }
+li.topic::before { content:"○"; display:inline-block; width:18px; color:var(--todo); }
+li.topic.done { color:var(--muted); }
+li.topic.done::before { content:"●"; color:var(--done); }
+li.topic.in-progress::before { content:"◐"; color:var(--progress); }
+li.topic.skipped { text-decoration:line-through; color:var(--muted); }
+li.topic.skipped::before { content:"⊘"; color:var(--skipped); }
+.legend { display:flex; flex-wrap:wrap; gap:14px; margin:10px 0 0; padding:0;
+  list-style:none; font-size:13px; color:var(--muted); }
+.legend li { margin:0; }
 .wk { font-size:12px; font-weight:600; color:var(--accent); text-transform:uppercase; }
 .title { font-weight:600; display:block; }
 .status { font-size:12px; color:var(--muted); }
@@ -183,7 +207,9 @@ def to_html(data: dict) -> str:
         cards = []
         for w in weeks:
             topics = "".join(
-                f'<li data-status="{e(t["status"])}">{e(t["title"])}</li>' for t in w["topics"]
+                f'<li class="topic {e(t["status"])}" data-status="{e(t["status"])}" '
+                f'title="{e(t["status"])}">{e(t["title"])}</li>'
+                for t in w["topics"]
             )
             objectives = "".join(f"<li>{e(o)}</li>" for o in w["objectives"])
             resources = "".join(
@@ -191,9 +217,14 @@ def to_html(data: dict) -> str:
                 for r in w["resources"]
             )
             exercises = ", ".join(e(x) for x in w["exercises"]) or "none"
+            badge = (
+                f' <span class="badge {e(w["status"])}">{e(w["status"])}</span>'
+                if w["status"] != "todo"
+                else ""
+            )
             cards.append(
                 f'<details class="week {e(w["status"])}" id="{e(w["id"])}">'
-                f'<summary><span class="wk">Week {w["week"]}</span>'
+                f'<summary><span class="wk">Week {w["week"]}{badge}</span>'
                 f'<span class="title">{e(w["title"])}</span>'
                 f'<span class="status">{e(w["status"])} · {w["hours"]:g} h · '
                 f"{len(w['topics'])} topics</span></summary>"
@@ -210,7 +241,10 @@ def to_html(data: dict) -> str:
         f"<title>{e(data['title'])} — learnpath roadmap</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<header><h1>{e(data['title'])}</h1><p>{e(data['summary'])}</p>",
-        f"<p>{data['percent']:g}% of the main path done</p>{bar(data['percent'])}</header>",
+        f"<p>{data['percent']:g}% of the main path done</p>{bar(data['percent'])}",
+        '<ul class="legend" aria-label="legend"><li>○ todo</li><li>◐ in progress</li>'
+        "<li>● done</li><li>⊘ skipped</li><li>▸ click a week to open it, ▾ to close it</li>"
+        "</ul></header>",
     ]
     for p in data["phases"]:
         first, last = p["weeks_range"]

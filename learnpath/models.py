@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 FORMAT_VERSION = 1
+TRACK_FILE = "track.yaml"
 ID = r"[a-z0-9][a-z0-9-]*"
 ID_HELP = "use lowercase letters, digits and dashes, starting with a letter or digit"
 RESOURCE_TYPES = ("official", "article", "course", "video", "book", "tool", "opensource")
@@ -172,3 +173,11 @@ class Track:
         """The roadmap a bare slug in ``week`` refers to."""
         spec = self.specialization(week.specialization) if week.specialization else None
         return (spec.roadmap if spec and spec.roadmap else None) or self.roadmap
+
+
+def split_ref(ref: str, default: str) -> tuple[str, str]:
+    """A topic's roadmap reference: ``api-design:rate-limiting`` -> (api-design, rate-limiting).
+
+    A bare slug belongs to ``default``."""
+    roadmap, sep, slug = ref.rpartition(":")
+    return (roadmap, slug) if sep else (default, ref)

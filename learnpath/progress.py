@@ -4,8 +4,9 @@ Everything is keyed by stable ids (week module ids, topic ids, exercise and stag
 write appends an event to the log, from which history, activity and streaks are computed. Reads
 never create the database: with no database yet, the learner simply has no progress.
 
-The grading engine calls :func:`record_attempt` and :func:`exercise_state` (see the grading
-contract); the rest serves ``learning-path``, ``learnpath progress|mark|quiz|export|import|reset``.
+The learner's grading loop (:mod:`learnpath.grading.session`) calls :func:`record_attempt`,
+:func:`register_project` and :func:`exercise_state`, per project; the rest serves
+``learning-path``, ``learnpath progress|exercises|mark|quiz|export|import|reset``.
 """
 
 from __future__ import annotations
@@ -288,6 +289,10 @@ def resolve_item(
 
 def find_week(track: Track, number: int, specialization: str | None = None) -> Week:
     """Week ``number`` of the learner's path: a specialization week needs a branch."""
+    # A misspelt --specialization is the error to report, whatever the week.
+    if specialization is not None and track.specialization(specialization) is None:
+        names = ", ".join(s.id for s in track.specializations)
+        raise UsageError(f"unknown specialization '{specialization}'; specializations: {names}")
     last = max(p.last for p in track.phases)
     if not 1 <= number <= last:
         raise UsageError(f"week {number} does not exist; track '{track.id}' has weeks 1-{last}")
@@ -475,11 +480,16 @@ def record_attempt(
     finished_at: float,
     stages: list[dict],
     report: dict | None = None,
+    project: str | None = None,
+    project_path: str | None = None,
+    adopt_legacy: bool = False,
 ) -> int:
     """Store one grading run with its per-stage results, in one transaction; its id.
 
     ``stages``: ``[{"stage": id, "status": "pass"|"fail"|"skipped", "passed": n, "failed": n,
-    "duration": s, "message": str}]``, keyed by stage id (never position).
+    "duration": s, "message": str}]``, keyed by stage id (never position). ``project`` is the
+    project's identity (see :func:`register_project`, ``project_path`` its folder);
+    ``adopt_legacy`` gives it the exercise's attempts recorded before projects had identities.
     """
     if status not in ATTEMPT_STATUSES:
         raise UsageError(f"attempt status must be one of {', '.join(ATTEMPT_STATUSES)}: {status!r}")
@@ -507,9 +517,17 @@ def record_attempt(
         )
     store = _writer()
     with store.write() as conn:
+        if project is not None:
+            _touch_project(conn, project, exercise, stack, project_path, float(finished_at))
+            if adopt_legacy:
+                conn.execute(
+                    "UPDATE exercise_attempts SET project = ? WHERE exercise = ? "
+                    "AND project IS NULL",
+                    (project, exercise),
+                )
         cur = conn.execute(
             "INSERT INTO exercise_attempts (uuid, exercise, stack, status, started_at, "
-            "finished_at, stage_count, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "finished_at, stage_count, report, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _uuid(),
                 exercise,
@@ -519,6 +537,7 @@ def record_attempt(
                 float(finished_at),
                 len(rows),
                 json.dumps(report, sort_keys=True) if report is not None else None,
+                project,
             ),
         )
         attempt_id = cur.lastrowid
@@ -529,16 +548,47 @@ def record_attempt(
             [(attempt_id, *r) for r in rows],
         )
         passed = [r[0] for r in rows if r[2] == "pass"]
-        payload = {"status": status, "stack": stack, "passed": passed}
+        payload: dict[str, Any] = {"status": status, "stack": stack, "passed": passed}
+        if project is not None:
+            payload["project"] = project
         _event(conn, "grade", None, exercise, payload, float(finished_at))
     return attempt_id
 
 
-def _stage_order(exercise: str) -> list[str] | None:
-    """Stage ids in the exercise's definition order, when the definition is available.
+def _touch_project(
+    conn: Any, project: str, exercise: str, stack: str | None, path: str | None, ts: float
+) -> None:
+    """Create the project's row, or mark it as the most recently used one."""
+    conn.execute(
+        "INSERT INTO projects (id, exercise, stack, path, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "stack = coalesce(excluded.stack, projects.stack), "
+        "path = coalesce(?, projects.path), updated_at = max(projects.updated_at, "
+        "excluded.updated_at)",
+        (project, exercise, stack, path or "", ts, ts, path),
+    )
 
-    Only the ids are needed, so the YAML is read directly (no validation) and the result is
-    cached by file mtime: the dashboard and ``progress`` stay fast.
+
+def register_project(project: str, exercise: str, *, stack: str | None, path: str) -> None:
+    """Record a new project (``learnpath start``): it becomes the active project."""
+    ts = _now()
+    store = _writer()
+    with store.write() as conn:
+        _touch_project(conn, project, exercise, stack, path, ts)
+        _event(conn, "start", None, exercise, {"project": project, "stack": stack}, ts)
+
+
+def _stage_order(exercise: str) -> list[str] | None:
+    """Stage ids in the exercise's definition order, when the definition is available."""
+    found = _stage_titles(exercise)
+    return list(found) if found is not None else None
+
+
+def _stage_titles(exercise: str) -> dict[str, str] | None:
+    """Stage id -> title, in the exercise's definition order, when the definition is available.
+
+    Only ids and titles are needed, so the YAML is read directly (no validation) and the result
+    is cached by file mtime: the dashboard and ``progress`` stay fast.
     """
     from learnpath import paths
 
@@ -556,29 +606,51 @@ def _stage_order(exercise: str) -> list[str] | None:
     except (OSError, ValueError):
         cache = {}
     hit = cache.get(exercise)
-    if isinstance(hit, dict) and hit.get("stamp") == stamp:
-        return list(hit["stages"])
+    if isinstance(hit, dict) and hit.get("stamp") == stamp and "titles" in hit:
+        return dict(zip(hit["stages"], hit["titles"], strict=True))
     try:
         import yaml
 
         doc = yaml.safe_load(source.read_text(encoding="utf-8"))
-        order = [st["id"] for st in doc.get("stages") or []]
+        found = {str(st["id"]): str(st.get("title") or st["id"]) for st in doc.get("stages") or []}
     except Exception:  # an unreadable definition: fall back to the recorded order
         return None
-    cache[exercise] = {"stamp": stamp, "stages": order}
+    cache[exercise] = {"stamp": stamp, "stages": list(found), "titles": list(found.values())}
     with contextlib.suppress(OSError):  # a read-only disk only costs speed
         write_atomic(cache_file, json.dumps(cache))
-    return order
+    return found
+
+
+def _attempt_filter(
+    exercise: str, project: str | None, legacy: bool, alias: str = ""
+) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition (and its parameters) for the attempts of one exercise, or of one project."""
+    col = f"{alias}." if alias else ""
+    if project is None:
+        return f"{col}exercise = ?", (exercise,)
+    if legacy:
+        return (
+            f"{col}exercise = ? AND ({col}project = ? OR {col}project IS NULL)",
+            (exercise, project),
+        )
+    return f"{col}exercise = ? AND {col}project = ?", (exercise, project)
 
 
 def exercise_state(
-    exercise: str, store: Store | None = None, *, definition_order: bool = True
+    exercise: str,
+    store: Store | None = None,
+    *,
+    definition_order: bool = True,
+    project: str | None = None,
+    legacy: bool = False,
 ) -> dict:
     """``{"current_stage", "passed_stages", "attempts", "last_status"}`` for ``exercise``.
 
     A stage passed in any attempt stays passed; the current stage is the first stage (in the
     exercise's order) not passed yet, ``None`` when all are. ``definition_order=False`` skips
     loading the exercise definitions (the dashboard's speed) and uses the recorded order.
+    ``project`` limits it to one project's attempts (``legacy``: plus those recorded before
+    projects had identities); without it, every attempt of the exercise counts.
     """
     store = store if store is not None else _reader()
     empty: dict[str, Any] = {
@@ -590,16 +662,18 @@ def exercise_state(
     if store is None:
         order = (_stage_order(exercise) if definition_order else None) or []
         return {**empty, "current_stage": order[0] if order else None}
+    where, params = _attempt_filter(exercise, project, legacy)
+    a_where, _ = _attempt_filter(exercise, project, legacy, "a")
     n, last_status = store.rows(
-        "SELECT count(*), (SELECT status FROM exercise_attempts WHERE exercise = ? "
-        "ORDER BY finished_at DESC, id DESC LIMIT 1) FROM exercise_attempts WHERE exercise = ?",
-        (exercise, exercise),
+        f"SELECT count(*), (SELECT status FROM exercise_attempts WHERE {where} "
+        f"ORDER BY finished_at DESC, id DESC LIMIT 1) FROM exercise_attempts WHERE {where}",
+        params + params,
     )[0]
     seen = store.rows(
         "SELECT s.stage, min(s.seq), max(s.status = 'pass') FROM stage_results s "
-        "JOIN exercise_attempts a ON a.id = s.attempt_id WHERE a.exercise = ? "
+        f"JOIN exercise_attempts a ON a.id = s.attempt_id WHERE {a_where} "
         "GROUP BY s.stage ORDER BY min(s.seq)",
-        (exercise,),
+        params,
     )
     passed = {stage for stage, _seq, ok in seen if ok}
     # An exercise without stages in its definition (planned) falls back to the recorded order.
@@ -611,6 +685,72 @@ def exercise_state(
         "passed_stages": ordered_passed,
         "attempts": n,
         "last_status": last_status,
+    }
+
+
+def projects(store: Store | None = None, exercise: str | None = None) -> list[dict]:
+    """The learner's projects, most recently used first, each with its own stages.
+
+    Each: ``id``, ``exercise``, ``stack``, ``folder``, ``stages_total``, ``passed`` (stage ids
+    passed at least once, in the exercise's order), ``current_stage`` (``None`` once all
+    passed) with its ``current_index`` (1-based) and ``current_title``, ``attempts``,
+    ``last_grade`` (``{"status", "finished_at"}`` or ``None``) and ``stages``: per stage its
+    best status over all attempts (``pass``, else the last ``fail``/``error``/``skip``, else
+    ``todo``), never ``skipped`` for a stage an attempt merely did not run.
+    """
+    store = store if store is not None else _reader()
+    if store is None:
+        return []
+    where = "WHERE exercise = ?" if exercise else ""
+    rows = store.rows(
+        f"SELECT id, exercise, stack, path, created_at, updated_at FROM projects {where} "
+        "ORDER BY updated_at DESC, created_at DESC",
+        (exercise,) if exercise else (),
+    )
+    return [_project_view(store, r) for r in rows]
+
+
+def _project_view(store: Store, row: Any) -> dict:
+    project, exercise = row["id"], row["exercise"]
+    titles = _stage_titles(exercise) or {}
+    # Only the project's own attempts: legacy ones (no project) join it at its first grade.
+    attempts = store.rows(
+        "SELECT id, status, finished_at FROM exercise_attempts WHERE project = ? "
+        "ORDER BY finished_at, id",
+        (project,),
+    )
+    best: dict[str, str] = {}
+    for r in store.rows(
+        "SELECT s.stage, s.status FROM stage_results s JOIN exercise_attempts a "
+        "ON a.id = s.attempt_id WHERE a.project = ? ORDER BY a.finished_at, a.id, s.seq",
+        (project,),
+    ):
+        stage, status = r["stage"], r["status"]
+        if best.get(stage) == "pass" or status == "skipped":
+            continue
+        best[stage] = status
+    order = list(titles) or list(best)
+    passed = [s for s in order if best.get(s) == "pass"]
+    current = next((s for s in order if best.get(s) != "pass"), None)
+    last = attempts[-1] if attempts else None
+    return {
+        "id": project,
+        "exercise": exercise,
+        "stack": row["stack"],
+        "folder": row["path"],
+        "created_at": _iso(row["created_at"]),
+        "stages_total": len(order),
+        "passed": passed,
+        "current_stage": current,
+        "current_index": order.index(current) + 1 if current else None,
+        "current_title": titles.get(current, current) if current else None,
+        "attempts": len(attempts),
+        "last_grade": (
+            {"status": last["status"], "finished_at": _iso(last["finished_at"])} if last else None
+        ),
+        "stages": [
+            {"stage": s, "title": titles.get(s, s), "status": best.get(s, "todo")} for s in order
+        ],
     }
 
 
@@ -802,6 +942,7 @@ def dashboard(track: Track, *, today: dt.date | None = None) -> dict:
             {"id": s.id, "title": s.title, "summary": s.summary} for s in track.specializations
         ],
         "orphans": orphan_messages(orphans(track, overlay)),
+        "active_project": active_project(store),
         "current_week": None,
         "next_actions": [],
     }
@@ -831,7 +972,13 @@ def _week_view(
         "resources": [{"title": r.title, "url": r.url, "type": r.type} for r in week.resources],
         "quiz": {"questions": len(week.quiz), **quizzes.get(week.id, {"attempts": 0})},
         "exercises": [
-            {"id": e, **exercise_state(e, store, definition_order=False)} for e in week.exercises
+            {
+                "id": e,
+                **exercise_state(
+                    e, store, definition_order=False, project=_latest_project(store, e)
+                ),
+            }
+            for e in week.exercises
         ]
         if store is not None
         else [
@@ -847,8 +994,83 @@ def _week_view(
     }
 
 
+def _latest_project(store: Store, exercise: str) -> str | None:
+    """The exercise's most recently used project (``None``: none yet, count every attempt)."""
+    found = store.value(
+        "SELECT id FROM projects WHERE exercise = ? ORDER BY updated_at DESC, created_at DESC "
+        "LIMIT 1",
+        (exercise,),
+    )
+    return str(found) if found is not None else None
+
+
+def active_project(store: Store | None = None) -> dict | None:
+    """The project the learner works on: the one started or graded most recently."""
+    store = store if store is not None else _reader()
+    if store is None:
+        return None
+    row = store.rows(
+        "SELECT id, exercise, stack, path, created_at, updated_at FROM projects "
+        "ORDER BY updated_at DESC, created_at DESC LIMIT 1"
+    )
+    return _project_view(store, row[0]) if row else None
+
+
+def project_line(p: Mapping[str, Any]) -> str:
+    """``blog-api (fastapi) in ~/blog: stage 6 of 16, last grade fail`` for one project."""
+    where = f"{p['exercise']} ({p['stack'] or '-'}) in {p['folder']}"
+    if p["current_stage"] is None:
+        progress_txt = f"all {p['stages_total']} stages passed"
+    else:
+        progress_txt = (
+            f"stage {p['current_index']} of {p['stages_total']} ({p['current_title']}), "
+            f"{len(p['passed'])}/{p['stages_total']} passed"
+        )
+    last = p["last_grade"]
+    graded = f"last grade {last['status']} {last['finished_at']}" if last else "not graded yet"
+    return f"{where}: {progress_txt}, {graded}"
+
+
+def project_actions(p: Mapping[str, Any]) -> list[dict]:
+    """What to do next in the active project: read the newly unlocked stage, or grade it."""
+    import shlex
+
+    if p["current_stage"] is None:
+        return []
+    folder = shlex.quote(p["folder"])
+    grade = {
+        "label": f"Grade {p['exercise']}: stage {p['current_index']} of {p['stages_total']}, "
+        f"{p['current_title']}",
+        "command": f"learnpath grade {folder}",
+    }
+    last = p["last_grade"]
+    if last is not None and last["status"] == "pass":
+        # The last grade passed: the current stage is new to the learner, its text comes first.
+        read = {
+            "label": f"Read stage {p['current_index']} of {p['exercise']}: {p['current_title']}",
+            "command": f"learnpath stage {folder}",
+        }
+        return [read, grade]
+    return [grade]
+
+
 def next_actions(track: Track, data: dict, week: Week | None) -> list[dict]:
-    """Up to three next steps, each with the command that does it."""
+    """Up to three next steps, each with the command that does it; the active project first."""
+    project = data.get("active_project")
+    first = project_actions(project) if project else []
+    rest = _track_actions(track, data, week)
+    commands = {a["command"] for a in first}
+    seen_ex = project["exercise"] if project else None
+    rest = [
+        a
+        for a in rest
+        if a["command"] not in commands
+        and not (seen_ex and a["command"] in (f"learnpath start {seen_ex}", "learnpath grade"))
+    ]
+    return (first + rest)[:3]
+
+
+def _track_actions(track: Track, data: dict, week: Week | None) -> list[dict]:
     spec_flag = f" --specialization {week.specialization}" if week and week.specialization else ""
     track_flag = "" if track.id == DEFAULT_TRACK else f" --track {track.id}"
     if week is None:
@@ -986,6 +1208,7 @@ def report(track: Track, *, today: dt.date | None = None, activity_weeks: int = 
         "phases": phases,
         "specializations": specs,
         "exercises": exercise_summaries(store),
+        "projects": projects(store),
         "orphans": found_orphans,
         "orphan_messages": orphan_messages(found_orphans),
     }
@@ -1005,6 +1228,7 @@ def export_data() -> dict:
         "statuses": [],
         "quiz_attempts": [],
         "exercise_attempts": [],
+        "projects": [],
         "events": [],
     }
     if store is None:
@@ -1030,6 +1254,9 @@ def export_data() -> dict:
         }
         for r in store.rows("SELECT * FROM exercise_attempts ORDER BY finished_at, id")
     ]
+    doc["projects"] = [
+        dict(r) for r in store.rows("SELECT * FROM projects ORDER BY created_at, id")
+    ]
     doc["events"] = [
         {
             **{k: v for k, v in dict(r).items() if k not in ("id", "payload")},
@@ -1041,9 +1268,112 @@ def export_data() -> dict:
 
 
 def _need(row: Mapping[str, Any], keys: Iterable[str], what: str) -> None:
+    if not isinstance(row, Mapping):
+        raise UsageError(f"{what} is not an object")
     missing = [k for k in keys if k not in row]
     if missing:
         raise UsageError(f"{what} lacks {', '.join(missing)}")
+
+
+def _is_number(v: Any) -> bool:
+    import math
+
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_date(v: Any) -> bool:
+    try:
+        dt.date.fromisoformat(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, str) and len(v) == 10
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and bool(v)
+
+
+def _is_optional(check: Any) -> Any:
+    return lambda v: v is None or check(v)
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+# What each kind of row of an export must hold: key -> (check, what a good value looks like).
+# Values are checked, not only keys: a bad date or status stored once would break every later
+# 'learning-path' (which reads them) until a reset.
+_IMPORT_RULES: dict[str, dict[str, tuple[Any, str]]] = {
+    "enrollments": {
+        "track": (_is_text, "a track id"),
+        "started_on": (_is_date, "a date like 2025-01-31"),
+        "pace_hours": (lambda v: _is_number(v) and 1 <= v <= 80, "hours per week, 1-80"),
+        "stack": (_is_optional(lambda v: v in STACKS), f"one of {', '.join(STACKS)} or null"),
+        "specialization": (_is_optional(_is_text), "a specialization id or null"),
+        "updated_at": (_is_number, "a unix time"),
+    },
+    "statuses": {
+        "track": (_is_text, "a track id"),
+        "kind": (lambda v: v in ("week", "topic"), "week or topic"),
+        "item": (_is_text, "a week or topic id"),
+        "status": (lambda v: v in STATUSES, f"one of {', '.join(STATUSES)}"),
+        "updated_at": (_is_number, "a unix time"),
+    },
+    "quiz_attempts": {
+        "uuid": (_is_text, "an id"),
+        "track": (_is_text, "a track id"),
+        "week": (_is_text, "a week id"),
+        "taken_at": (_is_number, "a unix time"),
+        "score": (_is_count, "a whole number"),
+        "total": (lambda v: _is_count(v) and v > 0, "a whole number above 0"),
+        "answers": (lambda v: isinstance(v, dict), "an object"),
+    },
+    "exercise_attempts": {
+        "uuid": (_is_text, "an id"),
+        "exercise": (_is_text, "an exercise id"),
+        "stack": (_is_optional(_is_text), "a stack name or null"),
+        "status": (lambda v: v in ATTEMPT_STATUSES, f"one of {', '.join(ATTEMPT_STATUSES)}"),
+        "started_at": (_is_number, "a unix time"),
+        "finished_at": (_is_number, "a unix time"),
+        "stages": (lambda v: isinstance(v, list), "a list"),
+        "project": (_is_optional(_is_text), "a project id or null"),
+    },
+    "stages": {
+        "stage": (_is_text, "a stage id"),
+        "status": (lambda v: v in STAGE_STATUSES, f"one of {', '.join(STAGE_STATUSES)}"),
+        "passed": (_is_count, "a whole number"),
+        "failed": (_is_count, "a whole number"),
+        "duration": (_is_number, "seconds"),
+        "message": (lambda v: isinstance(v, str), "text"),
+    },
+    "projects": {
+        "id": (_is_text, "a project id"),
+        "exercise": (_is_text, "an exercise id"),
+        "stack": (_is_optional(_is_text), "a stack name or null"),
+        "path": (lambda v: isinstance(v, str), "a folder"),
+        "created_at": (_is_number, "a unix time"),
+        "updated_at": (_is_number, "a unix time"),
+    },
+    "events": {
+        "uuid": (_is_text, "an id"),
+        "ts": (_is_number, "a unix time"),
+        "day": (_is_optional(_is_date), "a date like 2025-01-31"),
+        "kind": (_is_text, "an event kind"),
+        "track": (_is_optional(_is_text), "a track id or null"),
+        "item": (_is_optional(_is_text), "an id or null"),
+        "payload": (_is_optional(lambda v: isinstance(v, dict)), "an object or null"),
+    },
+}
+
+
+def _check_values(kind: str, row: Mapping[str, Any], what: str) -> None:
+    """Refuse a value that would break the progress views later, naming the entry and key."""
+    for key, (ok, expected) in _IMPORT_RULES[kind].items():
+        if key in row and not ok(row[key]):
+            raise UsageError(
+                f"{what}: '{key}' must be {expected}, got {row[key]!r}; nothing was imported"
+            )
 
 
 def import_data(doc: Any, source: str = "the import") -> dict[str, int]:
@@ -1061,30 +1391,29 @@ def import_data(doc: Any, source: str = "the import") -> dict[str, int]:
             f"{EXPORT_VERSION} (upgrade learnpath)"
         )
     counts = dict.fromkeys(
-        ("enrollments", "statuses", "quiz_attempts", "exercise_attempts", "events"), 0
+        ("enrollments", "statuses", "quiz_attempts", "exercise_attempts", "projects", "events"), 0
     )
+    required = {
+        "enrollments": ("track", "started_on", "pace_hours", "updated_at"),
+        "statuses": ("track", "kind", "item", "status", "updated_at"),
+        "quiz_attempts": ("uuid", "track", "week", "taken_at", "score", "total", "answers"),
+        "exercise_attempts": ("uuid", "exercise", "status", "started_at", "finished_at", "stages"),
+        "projects": ("id", "exercise", "path", "created_at", "updated_at"),
+        "events": ("uuid", "ts", "kind"),
+    }
     try:
         rows = {k: list(doc.get(k) or []) for k in counts}
-        for e in rows["enrollments"]:
-            _need(
-                e, ("track", "started_on", "pace_hours", "updated_at"), f"{source}: an enrollment"
-            )
-        for s in rows["statuses"]:
-            _need(s, ("track", "kind", "item", "status", "updated_at"), f"{source}: a status")
-        for q in rows["quiz_attempts"]:
-            _need(
-                q,
-                ("uuid", "track", "week", "taken_at", "score", "total", "answers"),
-                f"{source}: a quiz attempt",
-            )
-        for a in rows["exercise_attempts"]:
-            _need(
-                a,
-                ("uuid", "exercise", "status", "started_at", "finished_at", "stages"),
-                f"{source}: an exercise attempt",
-            )
-        for ev in rows["events"]:
-            _need(ev, ("uuid", "ts", "kind"), f"{source}: an event")
+        for kind, keys in required.items():
+            noun = {"statuses": "status"}.get(kind, kind.removesuffix("s")).replace("_", " ")
+            for i, row in enumerate(rows[kind], 1):
+                what = f"{source}: {noun} {i}"
+                _need(row, keys, what)
+                _check_values(kind, row, what)
+        for i, a in enumerate(rows["exercise_attempts"], 1):
+            for j, st in enumerate(a["stages"], 1):
+                what = f"{source}: exercise attempt {i}, stage {j}"
+                _need(st, ("stage", "status"), what)
+                _check_values("stages", st, what)
     except TypeError:
         raise UsageError(f"{source}: unexpected structure (not an export?)") from None
     store = _writer()
@@ -1136,7 +1465,8 @@ def import_data(doc: Any, source: str = "the import") -> dict[str, int]:
             for a in rows["exercise_attempts"]:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO exercise_attempts (uuid, exercise, stack, status, "
-                    "started_at, finished_at, stage_count, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "started_at, finished_at, stage_count, report, project) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         a["uuid"],
                         a["exercise"],
@@ -1146,6 +1476,7 @@ def import_data(doc: Any, source: str = "the import") -> dict[str, int]:
                         a["finished_at"],
                         len(a["stages"]),
                         json.dumps(a["report"], sort_keys=True) if a.get("report") else None,
+                        a.get("project"),
                     ),
                 )
                 if cur.rowcount:
@@ -1167,6 +1498,22 @@ def import_data(doc: Any, source: str = "the import") -> dict[str, int]:
                             for i, st in enumerate(a["stages"])
                         ],
                     )
+            for p in rows["projects"]:
+                counts["projects"] += changed(
+                    "INSERT INTO projects (id, exercise, stack, path, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                    "stack = excluded.stack, path = excluded.path, "
+                    "updated_at = excluded.updated_at "
+                    "WHERE excluded.updated_at > projects.updated_at",
+                    (
+                        p["id"],
+                        p["exercise"],
+                        p.get("stack"),
+                        p["path"],
+                        p["created_at"],
+                        p["updated_at"],
+                    ),
+                )
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO events (uuid, ts, day, kind, track, item, payload) "

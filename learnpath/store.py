@@ -134,6 +134,26 @@ _M002 = [
     "ALTER TABLE stage_results_m002 RENAME TO stage_results",
 ]
 
+# Progress per project: a project folder has an identity (``id:`` in its learnpath.yml, or one
+# derived from its resolved path), and each attempt names its project, so two projects of one
+# exercise (two stacks, a restart from scratch) keep separate stages. Attempts recorded before
+# this migration keep ``project`` NULL: the first project without a recorded id (a folder an
+# earlier learnpath created) that is graded adopts them; a new project never sees them.
+_M003 = [
+    """CREATE TABLE projects (
+    id TEXT PRIMARY KEY,             -- learnpath.yml's id, or derived from the folder's path
+    exercise TEXT NOT NULL,          -- exercise id
+    stack TEXT,                      -- e.g. fastapi, express
+    path TEXT NOT NULL,              -- the folder where it was last started or graded
+    created_at REAL NOT NULL,        -- unix time
+    updated_at REAL NOT NULL         -- unix time of its last start or grade: newest is active
+)""",
+    "CREATE INDEX projects_by_time ON projects (updated_at)",
+    "ALTER TABLE exercise_attempts ADD COLUMN project TEXT",
+    "CREATE INDEX exercise_attempts_by_project "
+    "ON exercise_attempts (exercise, project, finished_at)",
+]
+
 MIGRATIONS: tuple[tuple[str, str, list[str]], ...] = (
     (
         "m001_progress",
@@ -145,12 +165,18 @@ MIGRATIONS: tuple[tuple[str, str, list[str]], ...] = (
         "Stage results may be 'skip': could not be checked in that run (not a failure).",
         _M002,
     ),
+    (
+        "m003_projects",
+        "Projects (a folder's identity) and each attempt's project: progress per project.",
+        _M003,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table of learner data, children before parents (the order reset deletes in).
 DATA_TABLES = (
     "stage_results",
     "exercise_attempts",
+    "projects",
     "quiz_attempts",
     "statuses",
     "enrollments",
@@ -188,10 +214,23 @@ def _way_out(path: Path) -> str:
     )
 
 
+# Primary SQLite result codes (sqlite.org/rescode.html) and what each means for the learner.
+# Classifying by code, never by message text: a message that merely mentions "full" or
+# "access" (a table name, a constraint) must not be reported as a full or read-only disk.
+_CORRUPT = {"SQLITE_NOTADB", "SQLITE_CORRUPT"}
+_READ_ONLY = {"SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"}
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+
+
+def _primary(exc: sqlite3.Error) -> str:
+    """``SQLITE_IOERR`` for ``SQLITE_IOERR_WRITE``: the primary code's name ('' if none)."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return "_".join(name.split("_")[:2])
+
+
 def translate(exc: sqlite3.Error | OSError, path: Path) -> StoreError:
     """One clear, actionable message for a low-level failure on ``path``."""
     msg = str(exc)
-    low = msg.lower()
     if isinstance(exc, OSError):
         if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
             return StoreError(
@@ -200,27 +239,28 @@ def translate(exc: sqlite3.Error | OSError, path: Path) -> StoreError:
                 "progress is intact"
             )
         return StoreError(f"cannot use {path}: {exc.strerror or msg}")
-    if "not a database" in low or "malformed" in low or "corrupt" in low:
+    code = _primary(exc)
+    if code in _CORRUPT:
         return StoreError(
             f"{path} is not a readable learnpath progress database ({msg}); " + _way_out(path)
         )
-    if "full" in low:
+    if code == "SQLITE_FULL":
         return StoreError(
             f"cannot write to {path}: the disk is full. Nothing was changed and "
             "your recorded progress is intact; free some space and try again"
         )
-    if "readonly" in low or "read-only" in low or "unable to open" in low or "access" in low:
+    if code in _READ_ONLY:
         return StoreError(
             f"cannot write to {path}: the file or its folder is read-only "
             "(set LEARNPATH_HOME to a writable folder). Your recorded progress "
             "is intact"
         )
-    if "locked" in low or "busy" in low:
+    if code in _BUSY:
         return StoreError(
             f"{path} stayed busy for more than {BUSY_TIMEOUT_MS // 1000} s "
             "(another learnpath process is writing); try again"
         )
-    if "disk i/o" in low:
+    if code == "SQLITE_IOERR":
         return StoreError(
             f"cannot read or write {path}: disk I/O error (is the disk full or "
             "read-only?). Your recorded progress is intact"

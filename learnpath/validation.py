@@ -7,12 +7,12 @@ problems in one run, the way a compiler reports them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from learnpath.curriculum import TRACK_FILE, TrackDir, split_ref
 from learnpath.errors import Diagnostic
-from learnpath.models import FORMAT_VERSION, Track, TrackFile, Week
+from learnpath.models import FORMAT_VERSION, TRACK_FILE, Track, TrackFile, Week, split_ref
 from learnpath.yamlsrc import Source, compose, load_as
 
 
@@ -88,21 +88,22 @@ class TrackBuilder:
         self.modules: dict[str, dict[str, _Module]] = {}
         self.layer = 0
         self._slugs: dict[str, frozenset[str] | None] = {}
-        self._last_track: str | None = None
+        self._track_ids: dict[Path, str] = {}  # track folder -> the id its track.yaml declares
 
     # -- input ---------------------------------------------------------------------------------
 
-    def add_dir(self, td: TrackDir) -> None:
+    def add_dir(self, folder: Path, modules: Sequence[Path]) -> None:
+        """A track folder (its ``track.yaml``) and the module files found in it."""
         self.layer += 1
-        src = compose(td.path / TRACK_FILE, self.diags)
+        src = compose(folder / TRACK_FILE, self.diags)
         tf = load_as(src, TrackFile, self.diags)
         if tf is None:
             return
         self._check_version(tf.format_version, src)
         self.defs.setdefault(tf.id, []).append(_TrackDef(tf, src))
-        self._last_track = tf.id
+        self._track_ids[folder.resolve()] = tf.id
         layer: dict[str, _Module] = {}
-        for path in td.modules:
+        for path in modules:
             module = self._parse_module(path)
             if module is None:
                 continue
@@ -120,11 +121,16 @@ class TrackBuilder:
         self._merge(tf.id, layer)
 
     def add_module(self, path: Path, track_dir: Path | None) -> None:
-        """A single module file, layered over the track it belongs to (``backend`` if none)."""
+        """A single module file, layered over the track of ``track_dir`` (``backend`` if none).
+
+        ``track_dir`` must have been added first; when its ``track.yaml`` did not load, the
+        module is still checked on its own but joins no track (that error is already reported).
+        """
         self.layer += 1
         module = self._parse_module(path)
-        if module is not None:
-            self._merge(self._last_track or "backend", {module.week.id: module})
+        track_id = self._track_ids.get(track_dir.resolve()) if track_dir else "backend"
+        if module is not None and track_id is not None:
+            self._merge(track_id, {module.week.id: module})
 
     def _parse_module(self, path: Path) -> _Module | None:
         found = self.parsed.pop(path, None)

@@ -131,10 +131,13 @@ def test_starter_passes_health_and_fails_register_helpfully(cli, tmp_path, stack
     _assert_nothing_left(result, project)
 
 
+# About a hundred gradings: minutes on an idle machine, many more on a loaded one. Only a
+# generous bound, so a busy machine slows this test down but never fails it.
+@pytest.mark.timeout(3600)
 def test_check_proves_every_mutant_fails_its_stage(cli):
     """`learnpath check blog-api`: references pass, starters fail early, every mutant fails."""
     require_tool("npm")
-    result = cli("learnpath", "check", "blog-api", "--jobs", "2", "--json", timeout=1800)
+    result = cli("learnpath", "check", "blog-api", "--jobs", "2", "--json", timeout=3500)
     bad = [line for line in result.stderr.splitlines() if line.startswith("FAIL")]
     assert result.returncode == 0 and not bad, "\n".join(bad) or result.stderr[-2000:]
     doc = json.loads(result.stdout)

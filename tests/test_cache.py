@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +41,48 @@ def test_second_load_comes_from_cache(root, compiles, home):
     second = curriculum.load_tracks()
     assert len(compiles) == 1
     assert first["mini"] == second["mini"]
-    assert list((home / "cache").glob("curriculum-*.pickle"))
+    assert [w.source for w in first["mini"].all_weeks()] == [
+        w.source for w in second["mini"].all_weeks()
+    ]
+    assert list((home / "cache").glob("curriculum-*.json"))
+
+
+def test_cached_tracks_equal_freshly_compiled_ones(home):
+    # Every model class goes through the cache: tuples stay tuples, sets stay sets.
+    curriculum.load_tracks()
+    cached = curriculum.load_tracks()
+    fresh = curriculum.load_tracks(use_cache=False)
+    assert cached == fresh
+    week = cached["backend"].weeks[0]
+    assert type(week.topics) is tuple and type(week.quiz[0].choices[0]).__name__ == "Choice"
+    assert type(cached["backend"].exercises) is frozenset
+
+
+class _Payload:
+    def __reduce__(self):
+        return (Path.touch, (Path(os.environ["LEARNPATH_HOME"]) / "pwned",))
+
+
+def test_a_planted_pickle_in_the_cache_runs_no_code(root, compiles, home):
+    # The cache folder may be writable by others (a shared or synced home): reading the cache
+    # must never execute what is in it.
+    curriculum.load_tracks()
+    for f in (home / "cache").glob("curriculum-*"):
+        # Keep a data format's header line so the payload is what gets parsed.
+        head = f.read_bytes().split(b"\n", 1)[0] + b"\n" if f.suffix == ".json" else b""
+        f.write_bytes(head + pickle.dumps(_Payload()))
+    assert "mini" in curriculum.load_tracks()
+    assert not (home / "pwned").exists()
+    assert len(compiles) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_a_cache_file_owned_by_someone_else_is_ignored(root, compiles, home):
+    curriculum.load_tracks()
+    for f in (home / "cache").glob("curriculum-*"):
+        os.chown(f, 12345, 12345)
+    assert "mini" in curriculum.load_tracks()
+    assert len(compiles) == 2
 
 
 def test_changed_file_invalidates(root, compiles):
@@ -73,8 +116,8 @@ def test_broken_content_is_never_cached(root, compiles):
 
 def test_damaged_cache_is_rebuilt(root, compiles, home):
     curriculum.load_tracks()
-    for f in (home / "cache").glob("*.pickle"):
-        f.write_bytes(b"not a pickle")
+    for f in (home / "cache").glob("curriculum-*"):
+        f.write_bytes(f.read_bytes()[:200])
     assert "mini" in curriculum.load_tracks()
     assert len(compiles) == 2
 

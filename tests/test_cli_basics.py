@@ -13,6 +13,7 @@ LEARNPATH_COMMANDS = [
     "tracks",
     "home",
     "progress",
+    "exercises",
     "mark",
     "quiz",
     "export",
@@ -21,6 +22,7 @@ LEARNPATH_COMMANDS = [
     "start",
     "grade",
     "hint",
+    "stage",
     "check",
 ]
 

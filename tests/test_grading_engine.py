@@ -119,8 +119,8 @@ def test_reference_passes_every_stage_with_v3_report_and_junit(cli, solution, tm
     assert [t["task_id"] for t in doc["tests"]] == [1, 2, 2, 3, 3]
     suites = ET.parse(junit).getroot()
     assert suites.get("tests") == "5" and suites.get("failures") == "0"
-    # nothing was written into the learner's folder
-    assert sorted(p.name for p in solution.iterdir()) == ["learnpath.yml", "server.py"]
+    # nothing was written into the learner's folder but the instructions of unlocked stages
+    assert sorted(p.name for p in solution.iterdir()) == ["STAGES.md", "learnpath.yml", "server.py"]
 
 
 def test_start_scaffolds_a_starter_that_fails_stage_one_helpfully(cli, tmp_path):
@@ -175,15 +175,15 @@ def test_start_refuses_a_template_with_a_symlink(cli, tmp_path, monkeypatch):
 
 def test_current_stage_first_then_earlier_stages_and_progress_advances(cli, solution):
     from learnpath import progress
-    from learnpath.grading import project, runner
+    from learnpath.grading import project, session
 
     ex = project.load_exercise("mini-api")
     first, _ = grade(cli, solution, "--json")
     assert [s["stage"] for s in json.loads(first.stdout)["stages"]] == ["health"]
-    assert runner.current_stage(ex) == "users"
+    assert session.current_stage(ex, solution) == "users"
     second, _ = grade(cli, solution, "--json")
     assert [s["stage"] for s in json.loads(second.stdout)["stages"]] == ["users", "health"]
-    assert runner.current_stage(ex) == "lookup"
+    assert session.current_stage(ex, solution) == "lookup"
     state = progress.exercise_state("mini-api")
     assert state["attempts"] == 2 and state["passed_stages"] == ["health", "users"]
 

@@ -180,3 +180,31 @@ def test_tracks_lists_installed_tracks(cli, mini):
     assert [r[0] for r in rows] == ["backend", "mini"]
     assert rows[0][-3:] == ["database-admin,", "system-architect,", "api-specialist"]
     assert "48" in rows[0] and rows[1][-2:] == ["left,", "right"]
+
+
+def test_on_a_narrow_terminal_tree_lines_are_cut_but_the_footer_wraps_whole(monkeypatch):
+    import io
+    import re
+    import sys
+
+    from learnpath import curriculum
+    from learnpath.cli.output import plain, print_markup
+    from learnpath.cli.tree import roadmap_lines
+    from learnpath.status import EMPTY
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = roadmap_lines(curriculum.load_track("backend"), EMPTY)
+    print_markup(lines, wrap_last=1)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue()).splitlines()
+    assert all(len(line) <= 60 for line in shown)
+    assert any(line.endswith("…") for line in shown), "long tree lines are cut with an ellipsis"
+    footer = plain(lines[-1])
+    assert len(footer) > 60 and footer.startswith("Topics of a branch")
+    tail = " ".join(shown[-3:])
+    assert footer.split()[-4:] == tail.split()[-4:] and "--specialization" in tail

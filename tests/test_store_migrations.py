@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from learnpath import progress, store
+
+CONTENT = Path(__file__).resolve().parent / "fixtures" / "content"
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +57,7 @@ def test_version_1_database_migrates_keeping_attempts_and_accepts_skip(home):
 
     s = store.open_store()
     assert s is not None
-    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 2
+    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 3
     kept = [
         tuple(r)
         for r in s.rows(
@@ -86,3 +89,76 @@ def test_version_1_database_migrates_keeping_attempts_and_accepts_skip(home):
     with s.write() as conn:
         conn.execute("DELETE FROM exercise_attempts WHERE id = 7")
     assert s.value("SELECT count(*) FROM stage_results WHERE attempt_id = 7") == 0
+
+
+def _version_2_database(path) -> None:
+    """What learnpath wrote before projects had identities: two migrations, attempts without
+    a project."""
+    from sqlite_utils import Database, Migrations
+
+    older = Migrations("learnpath")
+    for name, _, statements in store.MIGRATIONS[:2]:
+        older(name=name)(store._runner(name, statements))
+    db = Database(path)
+    older.apply(db)
+    db.execute(f"PRAGMA application_id = {store.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 2")
+    db.execute(
+        "INSERT INTO exercise_attempts (id, uuid, exercise, stack, status, started_at, "
+        "finished_at, stage_count) VALUES (3, 'u3', 'mini-api', 'python', 'pass', 1.0, 2.0, 2)"
+    )
+    db.execute(
+        "INSERT INTO stage_results (attempt_id, stage, seq, status, passed) "
+        "VALUES (3, 'users', 0, 'pass', 2), (3, 'health', 1, 'pass', 1)"
+    )
+    db.conn.commit()
+    db.close()
+
+
+def test_version_2_database_migrates_and_an_older_project_keeps_its_stages(
+    home, tmp_path, monkeypatch
+):
+    from learnpath.grading import project, session
+
+    monkeypatch.setenv("LEARNPATH_CONTENT", str(CONTENT))
+
+    path = home / store.DB_NAME
+    _version_2_database(path)
+    s = store.open_store()
+    assert s is not None
+    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 3
+    kept = s.rows("SELECT id, exercise, project FROM exercise_attempts")
+    assert [tuple(r) for r in kept] == [(3, "mini-api", None)]
+    assert s.value("PRAGMA integrity_check") == "ok"
+
+    ex = project.load_exercise("mini-api")
+    # A folder an earlier learnpath made (no id in learnpath.yml) carries on where it was ...
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "learnpath.yml").write_text("exercise: mini-api\nrun: python server.py\n")
+    assert session.current_stage(ex, old) == "lookup"
+    # ... a project made by this learnpath (with an id) starts from the first stage.
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "learnpath.yml").write_text("exercise: mini-api\nid: fresh1\nrun: python x.py\n")
+    assert session.current_stage(ex, new) is None
+
+    # The older folder's first grade adopts the attempts recorded before projects existed.
+    pid, derived = session.project_id(old, project.read_project(old))
+    assert derived
+    progress.record_attempt(
+        "mini-api",
+        stack="python",
+        status="fail",
+        started_at=5.0,
+        finished_at=6.0,
+        stages=[{"stage": "lookup", "status": "fail", "failed": 1}],
+        project=pid,
+        project_path=str(old),
+        adopt_legacy=True,
+    )
+    owners = {r[0] for r in s.rows("SELECT project FROM exercise_attempts")}
+    assert owners == {pid}
+    (mine,) = progress.projects()
+    assert mine["passed"] == ["health", "users"] and mine["current_stage"] == "lookup"
+    assert mine["attempts"] == 2

@@ -325,3 +325,19 @@ def test_overlay_with_new_id_for_an_existing_week_is_an_error(cli, mini, overlay
     assert result.returncode == 2
     assert "week 2 already has module 'm02-sql'" in result.stderr
     assert "give your module the id 'm02-sql' to override it" in result.stderr
+
+
+@pytest.mark.parametrize("lone_first", [True, False])
+def test_a_lone_module_overlays_backend_even_beside_another_track(tmp_path, lone_first):
+    # `learnpath validate a/module.yaml b/` used to merge the lone module into b's track.
+    builtin = curriculum.paths.curriculum_dirs()[0] / "backend"
+    week1 = next(p for p in sorted(builtin.rglob("w01-*.yaml")))
+    lone = tmp_path / "a" / week1.name
+    lone.parent.mkdir()
+    lone.write_text(week1.read_text().replace("\ntitle: ", "\ntitle: Ours, ", 1))
+    root = copy_mini(tmp_path)
+    in_mini = root / "mini" / "m02-sql.yaml"
+    targets = [lone, in_mini] if lone_first else [in_mini, lone]
+    tracks, _ = curriculum.validate_paths(targets)
+    assert tracks["backend"].weeks[0].title.startswith("Ours, ")
+    assert [w.title for w in tracks["mini"].weeks][1] == "SQL basics"

@@ -57,6 +57,7 @@ def _add_progress_commands(app: typer.Typer) -> None:
 
     app.command("home")(home.home)
     app.command("progress")(progress_cmds.progress_cmd)
+    app.command("exercises")(progress_cmds.exercises_cmd)
     app.command("mark")(progress_cmds.mark_cmd)
     app.command("quiz")(progress_cmds.quiz_cmd)
     app.command("export")(progress_cmds.export_cmd)
@@ -71,6 +72,7 @@ def _add_grading_commands(app: typer.Typer) -> None:
     app.command("start")(grading.start)
     app.command("grade")(grading.grade)
     app.command("hint")(grading.hint)
+    app.command("stage")(grading.stage)
     app.command("check")(grading.check)
 
 

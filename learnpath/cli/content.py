@@ -32,7 +32,8 @@ def validate(
     ] = False,
 ) -> None:
     """Check curriculum and exercise definitions like a compiler: every problem, with its place."""
-    from learnpath import curriculum, exercises
+    from learnpath import curriculum
+    from learnpath.grading import discovery
 
     diags: list[Diagnostic] = []
     tracks: dict = {}
@@ -42,7 +43,7 @@ def validate(
     except ContentError as exc:
         diags.extend(exc.diagnostics)
     if not paths:
-        diags.extend(exercises.validate_all())
+        diags.extend(discovery.validate_all())
     cov = [
         {"track": t.id, **row}
         for t in tracks.values()

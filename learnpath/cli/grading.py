@@ -8,6 +8,7 @@ the learner's server printed, each failing request as a ``curl`` command.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import threading
 from pathlib import Path
@@ -40,7 +41,11 @@ def start(
         Path | None, typer.Argument(help="Where to create the project (default: ./EXERCISE).")
     ] = None,
     stack: Annotated[
-        str | None, typer.Option("--stack", help="Starter stack, e.g. fastapi or express.")
+        str | None,
+        typer.Option(
+            "--stack",
+            help="Starter stack, e.g. fastapi or express (default: your onboarding language's).",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that is not empty.")
@@ -48,18 +53,20 @@ def start(
 ) -> None:
     """Create a project for EXERCISE from its starter, ready to run and grade."""
     from learnpath.cli.output import console
-    from learnpath.grading import project, scaffold
+    from learnpath.grading import session
 
-    ex = project.load_exercise(exercise)
     dest = directory or Path(exercise)
-    done = scaffold.start(ex, dest, stack=stack, force=force)
+    done = session.start_project(exercise, dest, stack=stack, force=force)
     out = console()
-    out.print(f"Created {dest} ({done.stack} starter for {ex.title}, {len(done.files)} files).")
+    out.print(f"Created {dest} ({done.stack} starter for {done.title}, {len(done.files)} files).")
     out.print("\nNext steps:")
-    out.print(f"  cd {dest}")
+    out.print(f"  cd {shlex.quote(str(dest))}")
+    if done.install and "pip" in done.install:
+        # A project of its own: grading puts .venv/bin first on PATH when it is there.
+        out.print("  python3 -m venv .venv && . .venv/bin/activate")
     if done.install:
         out.print(f"  {done.install}")
-    out.print("  # read README.md: stage 1 is described there")
+    out.print("  learnpath stage        # what to build first (also in README.md)")
     out.print("  learnpath grade        # starts your server on a free port and grades it")
     out.print("  learnpath hint         # when you are stuck")
 
@@ -88,6 +95,12 @@ def grade(
         float | None,
         typer.Option("--start-timeout", min=0.1, help="Seconds your server may take to start."),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show every failing check in full, not just the first."
+        ),
+    ] = False,
 ) -> None:
     """Start your server, grade it stage by stage, and stop it again.
 
@@ -95,30 +108,70 @@ def grade(
     first failing stage. Exit code 0: all graded stages pass; 1: a stage fails; 2: could not grade.
     """
     from learnpath.cli.output import console
+    from learnpath.grading import project
 
     if stage and all_stages:
         raise typer.BadParameter("use either --stage or --all")
     if url is not None:
         _check_url(url, directory)
+    directory = project.find_project(directory)
+    if stage is not None:
+        _require_stage(directory, stage)
     out = console(stderr=as_json)
+    args = (url, stage, all_stages, as_json, junit, timeout, start_timeout, verbose)
     if watch:
-        from learnpath.grading.watch import watch as watch_loop
-
-        def once() -> None:
-            try:
-                _grade_once(
-                    out, directory, url, stage, all_stages, as_json, junit, timeout, start_timeout
-                )
-            except LearnpathError as exc:
-                out.print(f"error: {exc}", markup=False)
-
-        watch_loop(directory, once, lambda m: out.print(m, style="dim", markup=False))
+        _watch(out, directory, args)
         return
-    code = _grade_once(
-        out, directory, url, stage, all_stages, as_json, junit, timeout, start_timeout
-    )
+    code = _grade_once(out, directory, *args)
     if code:
         raise typer.Exit(code)
+
+
+def _watch(out: Console, directory: Path, args: tuple[Any, ...]) -> None:
+    """Regrade on changes: a clear screen per run, then one status line under the report."""
+    import time
+
+    from learnpath.grading.watch import watch as watch_loop
+
+    status = {"last": f"watching {directory.name}/ for changes (Ctrl-C to stop)"}
+    outcome = {0: "all graded stages pass", 1: "a stage fails", 2: "could not grade"}
+
+    def once() -> None:
+        out.clear()
+        code = 2
+        try:
+            code = _grade_once(out, directory, *args)
+        except LearnpathError as exc:
+            out.print(f"error: {exc}", markup=False)
+        out.print(
+            f"\n[watch {time.strftime('%H:%M:%S')}] {outcome.get(code, 'done')} · {status['last']}",
+            style="reverse",
+            markup=False,
+            no_wrap=True,  # one line, cut to the terminal's width
+            overflow="ellipsis",
+        )
+
+    def say(message: str) -> None:
+        # Shown on the status line of the next run, not as lines piling up between runs.
+        if message.startswith("changed:"):
+            status["last"] = message.replace(" — grading again", "") + " · Ctrl-C to stop"
+        else:
+            out.print(message, style="dim", markup=False)
+
+    watch_loop(directory, once, say)
+
+
+def _require_stage(directory: Path, stage_id: str) -> None:
+    """A stage id the project's exercise has; else an error with the closest id."""
+    from learnpath.errors import UsageError
+    from learnpath.grading import project
+
+    ex = project.load_exercise(project.read_project(directory).exercise)
+    ids = [s.id for s in ex.stages]
+    if stage_id not in ids:
+        raise UsageError(
+            f"unknown stage '{stage_id}' for {ex.id}{project.did_you_mean(stage_id, ids)}"
+        )
 
 
 def _grade_once(
@@ -131,14 +184,15 @@ def _grade_once(
     junit: Path | None,
     timeout: float,
     start_timeout: float | None,
+    verbose: bool = False,
 ) -> int:
     from learnpath.cli.output import write_text
-    from learnpath.grading import project, report, runner
+    from learnpath.grading import project, report, session
 
     if url is None:  # learnpath starts the server: it needs the command
         project.require_run(project.read_project(directory), directory)
-    renderer = _Live(out)
-    result = runner.grade(
+    renderer = _Live(out, verbose=verbose)
+    result = session.grade_project(
         directory,
         url=url,
         stage=stage,
@@ -152,7 +206,8 @@ def _grade_once(
     if as_json:
         sys.stdout.write(json.dumps(report.results_json(result), indent=2) + "\n")
         sys.stdout.flush()
-    _summary(out, result)
+    _summary(out, result, verbose=verbose, url=url)
+    _sync_stages_file(directory, result)
     if result.status == "error":
         if as_json:
             return 2
@@ -192,11 +247,17 @@ def _corrected(url: str, fixed: str, directory: Path) -> str:
 
 
 class _Live:
-    """Renders worker events as they arrive."""
+    """Renders worker events as they arrive.
 
-    def __init__(self, out: Console):
+    Per stage, the first failing check is shown in full and the others in one line each (one
+    root cause often fails many checks); ``verbose`` shows every failure in full.
+    """
+
+    def __init__(self, out: Console, *, verbose: bool = False):
         self.out = out
+        self.verbose = verbose
         self.stage: str | None = None
+        self.failures: dict[str, int] = {}
         self.lock = threading.Lock()
 
     def line(self, prefix: str, text: str, style: str = "") -> None:
@@ -235,18 +296,87 @@ class _Live:
         if t["status"] == "skip":
             self.line(tag, f"- {label}  skipped: {t['message']}", "yellow")
             return
+        seen = self.failures.get(t["stage"], 0)
+        self.failures[t["stage"]] = seen + 1
+        if seen and not self.verbose:
+            self.line(tag, f"✗ {label}: {_one_line(t['message'])}", "red")
+            return
         self.line(tag, f"✗ {label}", "bold red")
-        self.line(tag, f"  {t['message']}", "red")
+        for text in str(t["message"]).splitlines() or [""]:
+            self.line(tag, f"  {text}", "red")
+        for ex in t.get("earlier_requests") or []:
+            role = "setup:   " if ex.get("setup") else "earlier: "
+            self.line(tag, f"  {role} {ex['curl']}  → {_status_of(ex)}", "dim")
         req = t.get("request")
         if req:
             self.line(tag, f"  request:  {req['curl']}")
-            self.line(tag, f"  response: {req['response']}")
+            self.line(tag, f"  response: {_response_once(req, str(t['message']))}")
         for log in t.get("logs") or []:
             self.line("[your_program]", log)
-        self.line(tag, f"Stuck? learnpath hint --stage {t['stage']}", "yellow")
+        for text in t.get("traceback") or []:
+            self.line(tag, f"  | {text}", "dim")
 
 
-def _summary(out: Console, result: GradeResult) -> None:
+def _common_answer(result: GradeResult, stage: str) -> str | None:
+    """ "12 of 16 failing checks got the same answer: …" when one answer dominates a stage's
+    failures: then one root cause (a wrong auth scheme, a missing route) explains them."""
+    import collections
+    import re
+
+    answers = [
+        m.group(1).strip()
+        for t in result.tests
+        if t["stage"] == stage and t["status"] in ("fail", "error")
+        for m in [re.search(r"\bgot (\d{3}\b.*)$", str(t["message"]).splitlines()[0])]
+        if m
+    ]
+    failing = sum(t["stage"] == stage and t["status"] in ("fail", "error") for t in result.tests)
+    if not answers:
+        return None
+    answer, count = collections.Counter(answers).most_common(1)[0]
+    if count < 3 or 2 * count < failing:
+        return None
+    return (
+        f"{count} of {failing} failing checks got the same answer, {_one_line(answer, 100)}: "
+        "probably one cause; fix it first."
+    )
+
+
+def _one_line(message: str, width: int = 160) -> str:
+    first = next((x.strip() for x in message.splitlines() if x.strip()), "")
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
+def _status_of(exchange: dict[str, Any]) -> str:
+    status = exchange.get("status")
+    return f"HTTP {status}" if status is not None else str(exchange.get("response") or "no answer")
+
+
+def _response_once(request: dict[str, Any], message: str) -> str:
+    """The response line, without the body when the failure message already quotes it."""
+    response = str(request.get("response") or "")
+    head, sep, body = response.partition(") ")
+    if sep and body.strip() and body.strip() in message:
+        return f"{head}) (body as quoted above)"
+    return response
+
+
+def _sync_stages_file(directory: Path, result: GradeResult) -> None:
+    """Append the stages unlocked by this grade to the project's STAGES.md."""
+    import contextlib
+
+    from learnpath.grading import instructions, project, session
+
+    if not any(s.status == "pass" for s in result.stages):
+        return
+    with contextlib.suppress(OSError, LearnpathError):  # the grade stands without the file
+        ex = project.load_exercise(result.exercise)
+        instructions.sync_stages_file(directory, ex, session.current_stage(ex, directory))
+
+
+def _summary(
+    out: Console, result: GradeResult, *, verbose: bool = False, url: str | None = None
+) -> None:
     from rich.text import Text
 
     if result.status == "error":
@@ -275,9 +405,27 @@ def _summary(out: Console, result: GradeResult) -> None:
         _next_stage(out, result)
     else:
         failed = next(s for s in result.stages if s.status == "fail")
+        out.print(f"\nStage {failed.stage} failed.", style="bold red", markup=False)
+        if failed.failed > 1 and not verbose:
+            out.print(
+                f"{failed.failed} checks failed; the first is shown in full, the others in one "
+                "line each (--verbose shows all).",
+                markup=False,
+            )
+        common = _common_answer(result, failed.stage)
+        if common:
+            out.print(common, style="bold", markup=False)
+        replay_url = url or "http://127.0.0.1:PORT"
         out.print(
-            f"\nStage {failed.stage} failed. Stuck? learnpath hint --stage {failed.stage}",
-            style="bold red",
+            "Replay against a server you run yourself (start it, then): "
+            f"learnpath grade --url {replay_url} --stage {failed.stage}",
+            markup=False,
+            soft_wrap=True,  # one line, so that the command can be copied
+        )
+        out.print(
+            f"Stuck? learnpath hint --stage {failed.stage} · "
+            f"instructions: learnpath stage --stage {failed.stage}",
+            style="yellow",
             markup=False,
         )
 
@@ -303,7 +451,11 @@ def _next_stage(out: Console, result: GradeResult) -> None:
         nxt = ex.stages[last + 1]
         out.print(f"\nNext: stage {last + 2}, {nxt.title}\n", style="bold", markup=False)
         out.print(Markdown(nxt.description))
-        out.print("Run 'learnpath grade' when you are ready.", markup=False)
+        out.print(
+            "Run 'learnpath grade' when you are ready. These instructions are also in STAGES.md "
+            "('learnpath stage' prints them again).",
+            markup=False,
+        )
     elif last + 1 >= len(ids):
         out.print(f"You have completed {ex.title}.", markup=False)
 
@@ -319,19 +471,19 @@ def hint(
 
     from learnpath.cli.output import console
     from learnpath.errors import UsageError
-    from learnpath.grading import hints, project, runner
+    from learnpath.grading import hints, project, runner, session
 
+    directory = project.find_project(directory)
     cfg = project.read_project(directory)
     ex = project.load_exercise(cfg.exercise)
-    current = runner.current_stage(ex)
+    current = session.current_stage(ex, directory)
     if current == runner.ALL_DONE:  # every stage passed: hints of the last one
         current = ex.stages[-1].id
     stage_id = stage or current or ex.stages[0].id
     st = ex.stage(stage_id)
     if st is None:
-        raise UsageError(
-            f"unknown stage '{stage_id}'; stages: {', '.join(s.id for s in ex.stages)}"
-        )
+        ids = [s.id for s in ex.stages]
+        raise UsageError(f"unknown stage '{stage_id}'{project.did_you_mean(stage_id, ids)}")
     out = console()
     out.print(f"Stage {stage_id}: {st.title}", style="bold", markup=False)
     if not st.hints:
@@ -340,7 +492,7 @@ def hint(
         return
     shown, last = hints.reveal(ex, st)
     for i, text in enumerate(shown, 1):
-        out.print(f"Hint {i}/{len(st.hints)}: {text}", markup=False)
+        out.print(Markdown(f"**Hint {i}/{len(st.hints)}:** {text}"))
     if last:
         out.print(
             "\nThat was the last hint. The stage description says what the grader checks:",
@@ -350,6 +502,50 @@ def hint(
         out.print(Markdown(st.description))
     else:
         out.print("Run 'learnpath hint' again for the next hint.", style="dim", markup=False)
+
+
+def stage(
+    directory: ProjectDir = Path("."),
+    stage_id: Annotated[
+        str | None,
+        typer.Option("--stage", help="A stage you have unlocked (default: your current one)."),
+    ] = None,
+) -> None:
+    """Print the instructions of your current stage, or of an earlier one with --stage."""
+    from rich.markdown import Markdown
+
+    from learnpath.cli.output import console
+    from learnpath.errors import UsageError
+    from learnpath.grading import instructions, project, session
+
+    directory = project.find_project(directory)
+    ex = project.load_exercise(project.read_project(directory).exercise)
+    current = session.current_stage(ex, directory)
+    ids = [s.id for s in ex.stages]
+    if not ids:
+        raise UsageError(f"exercise '{ex.id}' has no stages")
+    unlocked = instructions.unlocked(ex, current)
+    if stage_id is None:
+        st = unlocked[-1]
+    else:
+        if stage_id not in ids:
+            raise UsageError(f"unknown stage '{stage_id}'{project.did_you_mean(stage_id, ids)}")
+        found = ex.stage(stage_id)
+        assert found is not None
+        st = found
+        if st not in unlocked:
+            first = unlocked[-1]
+            raise UsageError(
+                f"stage {stage_id} is locked: pass stage {first.id} ({first.title}) first, "
+                "then 'learnpath grade' unlocks the next one"
+            )
+    out = console()
+    out.print(instructions.heading(ex, st), style="bold", markup=False)
+    out.print(Markdown(st.description))
+    tail = "Grade it: learnpath grade"
+    if st.id != unlocked[-1].id or current == instructions.ALL_DONE:
+        tail = f"Passed already; regrade it: learnpath grade --stage {st.id}"
+    out.print(f"\n{tail} · stuck? learnpath hint --stage {st.id}", style="dim", markup=False)
 
 
 def check(

@@ -3,6 +3,10 @@
 One letter (then Enter) per action; every screen says which letters it takes. Rich prompts
 (rather than a full-screen app) keep the terminal's scrollback, work over ssh and in any
 terminal, and are easy to drive from a test (pexpect: keys in, screen out).
+
+Every screen is planned to fit the terminal (80x24 included): its lines are cut to the width,
+never wrapped, so the top never scrolls away; what is longer than a screen (the roadmap, a
+week in full) goes through a pager; each action ends with a one-line confirmation.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 from learnpath import progress
-from learnpath.cli.home import render_dashboard
-from learnpath.cli.output import GLYPHS, console
+from learnpath.cli.dashboard import compact_dashboard
+from learnpath.cli.output import console, glyph, page
+from learnpath.cli.output import markup_escape as escape
 from learnpath.errors import LearnpathError
 
 if TYPE_CHECKING:
@@ -22,13 +27,14 @@ if TYPE_CHECKING:
     from learnpath.models import Track, Week
 
 MAIN_MENU = (
-    "[bold]w[/] open a week · [bold]k[/] this week's knowledge check · "
-    "[bold]c[/] choose a specialization · [bold]r[/] roadmap · [bold]q[/] quit"
+    "[bold]w[/] open a week · [bold]k[/] knowledge check · [bold]c[/] specialization · "
+    "[bold]r[/] roadmap · [bold]q[/] quit"
 )
 WEEK_MENU = (
-    "[bold]t[/] mark a topic · [bold]d[/] week done · [bold]s[/] skip week · "
-    "[bold]i[/] in progress · [bold]u[/] undo (todo) · [bold]k[/] knowledge check · "
-    "[bold]o[/] open a resource · [bold]b[/] back"
+    "Mark: [bold]t[/] a topic · [bold]d[/] week done · [bold]i[/] in progress · "
+    "[bold]s[/] skipped · [bold]u[/] todo",
+    "[bold]k[/] knowledge check · [bold]o[/] open a resource · [bold]v[/] view all · "
+    "[bold]b[/] back",
 )
 TOPIC_STATUS = {"d": "done", "i": "in-progress", "s": "skipped", "t": "todo"}
 
@@ -61,34 +67,46 @@ def _ask(
     return answer.strip().lower() if choices else answer.strip()
 
 
-def escape(text: str) -> str:
-    from rich.markup import escape as rich_escape
+def _lines(out: Console, lines: list[str]) -> None:
+    """Markup lines cut to the terminal's width: one screen line each, so the screen is planned."""
+    from rich.text import Text
 
-    return rich_escape(text)
+    for line in lines:
+        out.print(Text.from_markup(line), no_wrap=True, overflow="ellipsis", crop=True)
+
+
+def _notice(out: Console, notice: str) -> None:
+    """The confirmation of the last action, above the keys (wrapped: it may hold a URL)."""
+    if notice:
+        out.print(notice)
+
+
+def _height(out: Console, notice: str) -> int:
+    """How many lines ``notice`` takes on this terminal."""
+    from rich.text import Text
+
+    return len(out.render_lines(Text.from_markup(notice), out.options, pad=False)) if notice else 0
 
 
 def run_home(track: Track) -> None:
     """Onboard on the first run, then loop: dashboard, one key, an action."""
-    from rich.panel import Panel
-    from rich.text import Text
-
     out = console()
     try:
         if progress.enrollment(track.id) is None:
             onboarding(out, track)
+        notice = ""
         while True:
             data = progress.dashboard(track)
             out.clear()
-            out.print(
-                Panel(
-                    Text(render_dashboard(data).rstrip()), title="learning-path", title_align="left"
-                )
-            )
+            # The legend, the notice and the prompt stay on screen below the dashboard.
+            room = out.size.height - 3 - _height(out, notice)
+            _lines(out, compact_dashboard(data, room))
+            _notice(out, notice)
             out.print(MAIN_MENU)
             key = _ask(out, "Your choice", ["w", "k", "c", "r", "q"], default="w")
             if key == "q":
                 raise _Quit
-            _main_action(out, track, key, data)
+            notice = _main_action(out, track, key, data)
     except _Quit:
         out.print("See you soon. Your progress is saved.")
     except KeyboardInterrupt:
@@ -131,7 +149,8 @@ def onboarding(out: Console, track: Track) -> None:
     out.print(f"[green]You are set: {hours:g} h/week, {stack}, from {start}.[/]")
 
 
-def _main_action(out: Console, track: Track, key: str, data: dict) -> None:
+def _main_action(out: Console, track: Track, key: str, data: dict) -> str:
+    """Do what ``key`` asks; the confirmation to show on the next screen ("" for none)."""
     try:
         if key == "w":
             cw = data["current_week"]
@@ -140,27 +159,36 @@ def _main_action(out: Console, track: Track, key: str, data: dict) -> None:
             try:
                 number = int(raw)
             except ValueError:
-                _pause(out, f"'{raw}' is not a week number.")
-                return
+                return f"[red]'{escape(raw)}' is not a week number.[/]"
             spec = cw["specialization"] if cw and cw["week"] == number else None
-            week_screen(out, track, progress.find_week(track, number, spec))
-        elif key == "k":
+            return week_screen(out, track, progress.find_week(track, number, spec))
+        if key == "k":
             if data["current_week"] is None:
-                _pause(out, "There is no current week: choose a specialization first (c).")
-                return
+                return "There is no current week: choose a specialization first (c)."
             cw = data["current_week"]
             week = progress.find_week(track, cw["week"], cw["specialization"])
-            _quiz(out, track, week)
-        elif key == "c":
-            choose_specialization(out, track)
-        elif key == "r":
-            from learnpath.cli.roadmap import explore_roadmap
+            return _quiz(out, track, week)
+        if key == "c":
+            return choose_specialization(out, track)
+        if key == "r":
+            from rich.text import Text
 
+            from learnpath.cli.tree import roadmap_lines
+
+            lines = roadmap_lines(
+                track,
+                progress.overlay_for(track),
+                chosen=progress.chosen_specialization(track),
+            )
+            # Tree lines are cut to the width; the footer (advice) wraps, never cut.
             out.clear()
-            explore_roadmap(track.id)  # exactly what `explore-roadmap TRACK` shows
-            _pause(out)
+            texts = [Text.from_markup(line) for line in lines]
+            if not page(out, texts, cut=len(texts) - 1):
+                _pause(out)
+            return ""
     except LearnpathError as exc:
-        _pause(out, f"[red]{escape(str(exc))}[/]")
+        return f"[red]{escape(str(exc))}[/]"
+    return ""
 
 
 def _pause(out: Console, message: str = "") -> None:
@@ -169,15 +197,19 @@ def _pause(out: Console, message: str = "") -> None:
     _ask(out, "Press Enter to go back", default="")
 
 
-def _quiz(out: Console, track: Track, week: Week) -> None:
+def _quiz(out: Console, track: Track, week: Week) -> str:
     from learnpath.cli.progress_cmds import take_quiz
 
     out.clear()
-    take_quiz(out, track, week)
+    result = take_quiz(out, track, week)
     _pause(out)
+    if result is None:
+        return ""
+    return f"Knowledge check of week {week.week} recorded: {result.score}/{result.total}"
 
 
-def choose_specialization(out: Console, track: Track) -> None:
+def choose_specialization(out: Console, track: Track) -> str:
+    """Pick the specialization branch; the confirmation line ("" when nothing changed)."""
     current = progress.chosen_specialization(track)
     out.print("[bold]Specializations[/] (the last phase of the track)")
     for i, s in enumerate(track.specializations, 1):
@@ -186,56 +218,83 @@ def choose_specialization(out: Console, track: Track) -> None:
     choices = [str(i) for i in range(1, len(track.specializations) + 1)] + ["b"]
     raw = _ask(out, "Choose a number, or b to go back", choices, default="b")
     if raw == "b":
-        return
+        return ""
     spec = track.specializations[int(raw) - 1]
     progress.choose_specialization(track, spec.id)
-    _pause(out, f"[green]Your specialization: {escape(spec.title)}.[/]")
+    return f"[green]Your specialization: {escape(spec.title)}.[/]"
 
 
-def _show_week(out: Console, track: Track, week: Week) -> None:
-    from rich.panel import Panel
+def _exercise_notes(week: Week) -> dict[str, str]:
+    """Where the learner is in each exercise of ``week``, for the week view."""
+    notes = {}
+    for e in week.exercises:
+        st = progress.exercise_state(e, definition_order=False)
+        notes[e] = (
+            f"next stage {st['current_stage'] or '(all passed)'}"
+            if st["attempts"]
+            else f"learnpath start {e}"
+        )
+    return notes
 
+
+def _week_summary(track: Track, week: Week, room: int) -> list[str]:
+    """The week in ``room`` lines: what the keys need (numbered topics), the rest behind ``v``."""
     overlay = progress.overlay_for(track)
     status = overlay.week(week)
-    lines = [f"{GLYPHS[status]} {status} · about {week.hours:g} h · {escape(week.summary)}", ""]
-    lines.append("[bold]Objectives[/]")
-    lines += [f"  • {escape(o)}" for o in week.objectives]
-    lines.append("[bold]Topics[/]")
+    branch = f" · {escape(week.specialization)}" if week.specialization else ""
+    lines = [
+        f"[bold]Week {week.week}: {escape(week.title)}[/]{branch}",
+        f"{glyph(status)} {status} · about {week.hours:g} h · {escape(week.summary)}",
+        "[bold]Topics[/]",
+    ]
     for i, t in enumerate(week.topics, 1):
-        lines.append(f"  {i}) {GLYPHS[overlay.topic(week, t.id)]} {escape(t.title)} [dim]{t.id}[/]")
-    lines.append("[bold]Resources[/]")
-    for i, r in enumerate(week.resources, 1):
-        lines.append(f"  {i}) {escape(r.title)} [dim]({r.type}) {escape(r.url)}[/]")
-    if week.exercises:
-        lines.append("[bold]Exercises[/]")
-        for e in week.exercises:
-            st = progress.exercise_state(e, definition_order=False)
-            where = (
-                f"next stage {st['current_stage']}" if st["attempts"] else f"learnpath start {e}"
-            )
-            lines.append(f"  • {e} [dim]({escape(str(where))})[/]")
-    branch = f" · {week.specialization}" if week.specialization else ""
-    out.print(
-        Panel(
-            "\n".join(lines),
-            title=f"[bold]Week {week.week}: {escape(week.title)}[/]{branch}",
-            title_align="left",
-        )
+        lines.append(f"  {i}) {glyph(overlay.topic(week, t.id))} {escape(t.title)} [dim]{t.id}[/]")
+    for e, note in _exercise_notes(week).items():
+        lines.append(f"[bold]Exercise[/] {escape(e)} [dim]({escape(note)})[/]")
+    objectives = ["[bold]Objectives[/]", *(f"  • {escape(o)}" for o in week.objectives)]
+    more = f"[dim]{len(week.resources)} resources · press v to read the whole week[/]"
+    if len(lines) + len(objectives) + 1 <= room:
+        return [*lines, *objectives, more]
+    return [*lines, f"[dim]{len(week.objectives)} objectives, {more[5:]}"]
+
+
+def _week_parts(out: Console, track: Track, week: Week) -> list:
+    from learnpath.cli import views
+
+    return views.week_parts(
+        track, week, progress.overlay_for(track), _exercise_notes(week), width=out.width
     )
 
 
-def week_screen(out: Console, track: Track, week: Week) -> None:
-    """One week: its topics and resources, and the keys to act on them."""
+def week_screen(out: Console, track: Track, week: Week) -> str:
+    """One week and the keys to act on it; the confirmation to show back on the home.
+
+    The full week (``views.week_parts``, exactly what ``explore-roadmap --week N`` shows) is
+    printed when it fits the terminal; otherwise a one-screen summary is, and ``v`` pages the
+    full week.
+    """
+    from rich.console import Group
+
+    notice = ""
     while True:
         out.clear()
-        _show_week(out, track, week)
-        out.print(WEEK_MENU)
-        key = _ask(out, "Your choice", ["t", "d", "s", "i", "u", "k", "o", "b"], default="b")
+        room = out.size.height - len(WEEK_MENU) - 2 - _height(out, notice)
+        full = Group(*_week_parts(out, track, week))
+        if len(out.render_lines(full, out.options, pad=False)) <= room:
+            out.print(full)
+        else:
+            _lines(out, _week_summary(track, week, room)[:room])
+        _notice(out, notice)
+        for line in WEEK_MENU:
+            out.print(line)
+        key = _ask(out, "Your choice", ["t", "d", "s", "i", "u", "k", "o", "v", "b"], default="b")
+        notice = ""
         if key == "b":
-            return
+            return ""
         if key in ("d", "s", "i", "u"):
             status = {"d": "done", "s": "skipped", "i": "in-progress", "u": "todo"}[key]
             progress.set_status(track, "week", week.id, status, week=week)
+            notice = f"[green]Marked week {week.week} {status}.[/]"
         elif key == "t":
             numbers = [str(i) for i in range(1, len(week.topics) + 1)]
             n = _ask(out, "Topic number", numbers)
@@ -247,16 +306,32 @@ def week_screen(out: Console, track: Track, week: Week) -> None:
             )
             topic = week.topics[int(n) - 1]
             progress.set_status(track, "topic", topic.id, TOPIC_STATUS[st], week=week)
+            notice = f"[green]Marked topic {escape(topic.title)} {TOPIC_STATUS[st]}.[/]"
         elif key == "k":
-            _quiz(out, track, week)
+            notice = _quiz(out, track, week)
+        elif key == "v":
+            out.clear()
+            if not page(out, _week_parts(out, track, week)):
+                _pause(out)
         elif key == "o":
-            numbers = [str(i) for i in range(1, len(week.resources) + 1)]
-            n = _ask(out, "Resource number", numbers)
-            url = week.resources[int(n) - 1].url
-            opened = False
-            try:
-                opened = webbrowser.open(url)
-            except webbrowser.Error:
-                opened = False
-            note = "opened in your browser" if opened else "copy it into your browser"
-            _pause(out, f"{escape(url)}  [dim]({note})[/]")
+            notice = _open_resource(out, week)
+
+
+def _open_resource(out: Console, week: Week) -> str:
+    from learnpath.cli.views import ordered_resources
+
+    resources = ordered_resources(week)
+    _lines(
+        out,
+        [f"  {i}) {escape(r.title)} [dim]({r.type})[/]" for i, r in enumerate(resources, 1)],
+    )
+    numbers = [str(i) for i in range(1, len(resources) + 1)]
+    n = _ask(out, "Resource number", numbers)
+    url = resources[int(n) - 1].url
+    opened = False
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    note = "opened in your browser" if opened else "copy it into your browser"
+    return f"{escape(url)}  [dim]({note})[/]"

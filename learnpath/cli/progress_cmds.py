@@ -72,8 +72,7 @@ def progress_cmd(
 
 def render_report(data: dict) -> str:
     """The text view of ``learnpath progress`` (plain text: fine in pipes and logs)."""
-    from learnpath.cli.home import bar
-    from learnpath.cli.output import GLYPHS
+    from learnpath.cli.output import GLYPHS, bar
 
     out = [f"{data['title']} ({data['track']}) — {data['percent']:g}% done"]
     days = data["streak"]
@@ -115,26 +114,127 @@ def render_report(data: dict) -> str:
         out.append(f"Specialization {s['title']}{mark}  {bar(s['percent'])} {s['percent']:g}%")
         if s["chosen"] or any(w["status"] != "todo" for w in s["weeks"]):
             weeks(s["weeks"])
-    if data["exercises"]:
+    out.extend(render_projects(data.get("projects") or []))
+    with_project = {p["exercise"] for p in data.get("projects") or []}
+    legacy = [ex for ex in data["exercises"] if ex["exercise"] not in with_project]
+    if legacy:
         out.append("")
-        out.append("Exercises")
-        for ex in data["exercises"]:
+        out.append("Exercises graded before projects were tracked")
+        for ex in legacy:
             last = ex["last_attempt"]
             nxt = ex["current_stage"] or "all stages passed"
             out.append(
                 f"  {ex['exercise']}: {ex['attempts']} attempt{'s' * (ex['attempts'] != 1)}, "
                 f"last {last['status']} ({last['stack'] or '-'}, {last['finished_at']}), "
-                f"next: {nxt}"
+                f"{len(ex['passed_stages'])} stage(s) passed, next: {nxt}"
             )
             for st in last["stages"]:
-                msg = f" — {st['message']}" if st["message"] and st["status"] != "pass" else ""
-                out.append(
-                    f"      {st['status']:<7} {st['stage']} ({st['passed']} passed, "
-                    f"{st['failed']} failed){msg}"
-                )
+                if st["status"] in ("fail", "error") and st["message"]:
+                    out.append(f"      {st['status']:<5} {st['stage']} — {st['message']}")
     for msg in data["orphan_messages"]:
         out.append(f"Note: {msg}")
     return "\n".join(out) + "\n"
+
+
+def render_projects(projects: list[dict]) -> list[str]:
+    """Per project: "5/16 stages passed", where it is, and each stage's best result so far."""
+    if not projects:
+        return []
+    out = ["", "Projects"]
+    for p in projects:
+        out.append(f"  {p['exercise']} ({p['stack'] or '-'}) in {p['folder']}")
+        done = len(p["passed"])
+        nxt = (
+            f"next: stage {p['current_index']}, {p['current_title']}"
+            if p["current_stage"]
+            else "all stages passed"
+        )
+        last = p["last_grade"]
+        graded = f"last grade {last['status']} {last['finished_at']}" if last else "not graded yet"
+        out.append(f"    {done}/{p['stages_total']} stages passed · {nxt} · {graded}")
+        for st in p["stages"]:
+            if st["status"] != "todo":
+                out.append(f"      {st['status']:<5} {st['stage']} ({st['title']})")
+    return out
+
+
+# -- exercises ---------------------------------------------------------------------------------
+
+
+def exercises_data() -> list[dict]:
+    """Every exercise: status, weeks, stacks, and the learner's projects of it."""
+    from learnpath import exercises, progress
+
+    mine: dict[str, list[dict]] = {}
+    for p in progress.projects():
+        mine.setdefault(p["exercise"], []).append(p)
+    return [
+        {
+            "id": ex.id,
+            "title": ex.title,
+            "status": ex.status,
+            "level": ex.level,
+            "weeks": list(ex.weeks),
+            "stacks": list(ex.stacks),
+            "stages": len(ex.stages),
+            "projects": [
+                {
+                    "id": p["id"],
+                    "stack": p["stack"],
+                    "folder": p["folder"],
+                    "stage": p["current_index"],
+                    "stages_total": p["stages_total"],
+                    "passed": len(p["passed"]),
+                    "last_grade": p["last_grade"],
+                }
+                for p in mine.get(ex.id, [])
+            ],
+        }
+        for ex in sorted(exercises.load_all().values(), key=lambda e: (min(e.weeks or (99,)), e.id))
+    ]
+
+
+def exercises_cmd(
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text, or json for scripts.")
+    ] = ReportFormat.text,
+    debug: DebugOpt = False,
+) -> None:
+    """Every exercise: ready or planned, its weeks and stacks, and your projects of it."""
+    data = exercises_data()
+    if fmt is ReportFormat.json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write(render_exercises(data))
+
+
+def render_exercises(data: list[dict]) -> str:
+    """The text view of ``learnpath exercises``."""
+    out: list[str] = []
+    for ex in data:
+        weeks = _week_span(ex["weeks"])
+        stacks = ", ".join(ex["stacks"]) or "no starter yet"
+        out.append(f"{ex['id']:<20} {ex['status']:<8} {weeks:<12} {stacks}")
+        for p in ex["projects"]:
+            where = f"{p['stack'] or '-'} in {p['folder']}"
+            if p["stage"] is None:
+                at = f"all {p['stages_total']} stages passed"
+            else:
+                at = f"stage {p['stage']}/{p['stages_total']}"
+            last = p["last_grade"]
+            graded = f"last grade {last['status']}" if last else "not graded yet"
+            out.append(f"    {where}: {at}, {graded}")
+    ready = sum(ex["status"] == "ready" for ex in data)
+    out.append("")
+    out.append(f"{ready} ready, {len(data) - ready} planned. Start one: learnpath start EXERCISE")
+    return "\n".join(out) + "\n"
+
+
+def _week_span(weeks: list[int]) -> str:
+    if not weeks:
+        return "-"
+    lo, hi = min(weeks), max(weeks)
+    return f"week {lo}" if lo == hi else f"weeks {lo}-{hi}"
 
 
 # -- mark --------------------------------------------------------------------------------------

@@ -95,7 +95,8 @@ def explore_roadmap(
         if output is not None:
             write_text("".join(plain(line) + "\n" for line in lines), output)
         else:
-            print_markup(lines)
+            # The footer is advice: it wraps rather than being cut at the terminal's edge.
+            print_markup(lines, wrap_last=0 if specialization else 1)
         return
 
     from learnpath.cli import views

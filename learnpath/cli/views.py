@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from learnpath.cli.output import glyph
-from learnpath.models import RESOURCE_TYPES, Track, Week
+from learnpath.cli.output import markup_escape as escape
+from learnpath.models import RESOURCE_TYPES, Resource, Track, Week
 from learnpath.status import Overlay
 
 
@@ -30,7 +30,28 @@ def _bullets(items) -> Table:
     return grid
 
 
-def week_detail(out: Console, track: Track, w: Week, overlay: Overlay) -> None:
+def ordered_resources(w: Week) -> list[Resource]:
+    """A week's resources in the order shown (official docs first); the home's numbers."""
+    rank = {kind: i for i, kind in enumerate(RESOURCE_TYPES)}
+    return sorted(w.resources, key=lambda r: rank.get(r.type, len(rank)))
+
+
+def week_parts(
+    track: Track,
+    w: Week,
+    overlay: Overlay,
+    exercise_notes: Mapping[str, str] | None = None,
+    *,
+    width: int = 100,
+) -> list:
+    """One week in detail, as renderables: the only rendering of a week.
+
+    ``explore-roadmap --week N`` and the interactive home's week screen both show this; topics
+    and resources are numbered because the home's keys (``t``, ``o``) ask for those numbers.
+    ``exercise_notes`` says where the learner is in each exercise (default: how to start it).
+    Narrower than 110 columns, the roadmap.sh column is left out so topic ids stay whole.
+    """
+    wide = width >= 110
     where = track.phase(w.phase)
     spec = track.specialization(w.specialization) if w.specialization else None
     subtitle = where.title if where else w.phase
@@ -45,32 +66,38 @@ def week_detail(out: Console, track: Track, w: Week, overlay: Overlay) -> None:
     parts += [Text("Objectives", style="bold underline"), _bullets(w.objectives), Text()]
 
     topics = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    topics.add_column("#", justify="right")
     topics.add_column("", width=1)
     topics.add_column("Topic")
-    topics.add_column("id", style="dim")
-    topics.add_column("roadmap.sh", style="dim")
-    for t in w.topics:
-        topics.add_row(
-            glyph(overlay.topic(w, t.id)), escape(t.title), t.id, escape(", ".join(t.roadmap))
-        )
+    topics.add_column("id", style="dim", no_wrap=True)
+    if wide:
+        topics.add_column("roadmap.sh", style="dim")
+    for i, t in enumerate(w.topics, 1):
+        row = [str(i), glyph(overlay.topic(w, t.id)), escape(t.title), t.id]
+        topics.add_row(*row, *([escape(", ".join(t.roadmap))] if wide else []))
     parts += [Text("Topics", style="bold underline"), topics, Text()]
 
-    grouped: dict[str, list] = defaultdict(list)
-    for r in w.resources:
-        grouped[r.type].append(r)
-    parts.append(Text("Resources", style="bold underline"))
-    for kind in RESOURCE_TYPES:
-        for r in grouped.get(kind, []):
-            parts.append(
-                Text.from_markup(
-                    f"  [cyan]{kind:<10}[/] {escape(r.title)}\n             [link={r.url}]"
-                    f"{escape(r.url)}[/link]"
-                )
-            )
+    resources = Table.grid(padding=(0, 1))
+    resources.add_column(justify="right")
+    resources.add_column(style="cyan", no_wrap=True)
+    resources.add_column(overflow="fold")
+    for i, r in enumerate(ordered_resources(w), 1):
+        resources.add_row(
+            f"{i})",
+            r.type,
+            Text.from_markup(f"{escape(r.title)}\n[link={r.url}]{escape(r.url)}[/link]"),
+        )
+    parts += [Text("Resources", style="bold underline"), resources]
     parts.append(Text())
     if w.exercises:
+        notes = exercise_notes or {}
         parts.append(Text("Exercises", style="bold underline"))
-        parts.extend(Text.from_markup(f"  • {e}  [dim]learnpath start {e}[/]") for e in w.exercises)
+        parts.extend(
+            Text.from_markup(
+                f"  • {escape(e)}  [dim]{escape(notes.get(e) or f'learnpath start {e}')}[/]"
+            )
+            for e in w.exercises
+        )
         parts.append(Text())
     if w.prerequisites:
         names = []
@@ -84,14 +111,26 @@ def week_detail(out: Console, track: Track, w: Week, overlay: Overlay) -> None:
             else:
                 names.append(ref)
         parts += [Text("Prerequisites", style="bold underline"), _bullets(names)]
-    out.print(
+    return [
         Panel(
             Group(*parts),
             title=f"[bold]Week {w.week}: {escape(w.title)}[/]",
             subtitle=escape(subtitle),
             expand=True,
         )
-    )
+    ]
+
+
+def week_detail(
+    out: Console,
+    track: Track,
+    w: Week,
+    overlay: Overlay,
+    exercise_notes: Mapping[str, str] | None = None,
+) -> None:
+    """Print one week in detail, with the commands that act on it."""
+    for part in week_parts(track, w, overlay, exercise_notes, width=out.width):
+        out.print(part)
     out.print(
         f"[dim]Mark progress: learnpath mark week:{w.week} done · quiz: learnpath quiz {w.week}[/]"
     )

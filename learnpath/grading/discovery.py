@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from learnpath import exercises
 from learnpath.errors import Diagnostic
 from learnpath.exercises import ExerciseDef
 from learnpath.grading.project import graders_dir
@@ -49,6 +50,14 @@ def _tests(tree: ast.Module) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDe
                 ):
                     out.append((item, inherited + _stage_marks(item)))
     return out
+
+
+def validate_all(folder: Path | None = None) -> list[Diagnostic]:
+    """Problems in every exercise definition, plus the checks that tie graders to stages."""
+    found, diags = exercises.load_checked(folder)
+    for ex in found.values():
+        diags.extend(check_graders(ex))
+    return diags
 
 
 def check_graders(ex: ExerciseDef) -> list[Diagnostic]:

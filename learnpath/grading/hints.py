@@ -19,17 +19,29 @@ def _file() -> Path:
 
 
 def _load() -> dict[str, dict[str, int]]:
+    """The counts on file; whatever is malformed in it (hand edits, a truncated write) is
+    dropped, so a broken file costs the learner at most a repeated hint, never a crash."""
     try:
         data = json.loads(_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(exercise): {
+            str(stage): count
+            for stage, count in stages.items()
+            if isinstance(count, int) and not isinstance(count, bool) and count >= 0
+        }
+        for exercise, stages in data.items()
+        if isinstance(stages, dict)
+    }
 
 
 def reveal(ex: ExerciseDef, stage: StageDef) -> tuple[list[str], bool]:
     """The hints shown so far for ``stage`` plus one more; ``True`` if none are left after it."""
     data = _load()
-    seen = int(data.get(ex.id, {}).get(stage.id, 0))
+    seen = data.get(ex.id, {}).get(stage.id, 0)
     shown = min(seen + 1, len(stage.hints))
     data.setdefault(ex.id, {})[stage.id] = shown
     with contextlib.suppress(OSError):

@@ -282,7 +282,7 @@ def _grade(item: CheckItem, folder: Path, *, stage: str | None, environ: dict[st
     from learnpath.grading.runner import grade
 
     want = "pass" if item.kind == "solution" else "fail"
-    result = grade(folder, stage=stage, all_stages=stage is None, record=False, environ=environ)
+    result = grade(folder, stage=stage, all_stages=stage is None, environ=environ)
     item.seconds = result.finished_at - result.started_at
     item.ok = result.status == want
     if result.status == "error":

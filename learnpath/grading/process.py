@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +23,14 @@ from learnpath.errors import LearnpathError
 TERM_GRACE = 3.0
 LOG_LINES = 400
 PROBE_TIMEOUT = 5.0  # seconds one readiness request may wait for an answer
+# What a server prints when a package it needs is not installed (Python, Node, the shell).
+MISSING_DEPENDENCY = re.compile(
+    r"No module named|ModuleNotFoundError|Cannot find module|Cannot find package"
+    r"|ERR_MODULE_NOT_FOUND|command not found|: not found$"
+)
+# Tools installed into the project itself, found first on PATH the way an activated venv or
+# `npm run` finds them.
+PROJECT_BIN_DIRS = (".venv/bin", "venv/bin", "node_modules/.bin")
 
 
 class BackendError(LearnpathError):
@@ -87,19 +96,30 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+PROC = Path("/proc")
+
+
 def group_alive(pgid: int) -> bool:
-    """Whether any process of the group ``pgid`` still exists (zombies count as gone)."""
+    """Whether any process of the group ``pgid`` still exists (zombies count as gone).
+
+    ``killpg(pgid, 0)`` also succeeds for a group of zombies, so a member's state decides: from
+    ``/proc`` on Linux, from ``ps`` elsewhere (macOS has no ``/proc``).
+    """
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # pragma: no cover - someone else's group reused the id
         return True
-    # killpg(0) succeeds for zombies too; look at /proc where we can.
-    proc = Path("/proc")
-    if not proc.is_dir():  # pragma: no cover - not Linux
+    states = _group_states_proc(pgid) if PROC.is_dir() else _group_states_ps(pgid)
+    if states is None:  # cannot tell: assume alive, so that teardown still escalates to SIGKILL
         return True
-    for entry in proc.iterdir():
+    return any(not state.startswith("Z") for state in states)
+
+
+def _group_states_proc(pgid: int) -> list[str]:
+    states = []
+    for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
         try:
@@ -108,9 +128,29 @@ def group_alive(pgid: int) -> bool:
             continue
         # "pid (comm) state ppid pgrp ..." — comm may contain spaces and parentheses.
         fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+        if len(fields) > 2 and int(fields[2]) == pgid:
+            states.append(fields[0])
+    return states
+
+
+def _group_states_ps(pgid: int) -> list[str] | None:
+    """Process states of the group from ``ps`` (POSIX ``-A -o``: Linux, macOS, the BSDs)."""
+    try:
+        out = subprocess.run(
+            ["ps", "-A", "-o", "pgid=", "-o", "stat="],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    states = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == str(pgid):
+            states.append(parts[1])
+    return states
 
 
 def kill_group(pgid: int, grace: float = TERM_GRACE) -> None:
@@ -140,8 +180,10 @@ class Backend:
         ready_path: str = "/",
         start_timeout: float = 20.0,
         port: int | None = None,
+        install: str | None = None,
     ):
         self.project_dir = project_dir
+        self.install = install
         self.run = run
         self.extra_env = env or {}
         self.ready_path = ready_path
@@ -176,6 +218,7 @@ class Backend:
     def spawn(self) -> None:
         """Start the run command in a new session; ``on_spawn(pgid)`` is told its group id."""
         env = {**os.environ, **self.extra_env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        env["PATH"] = project_path(self.project_dir, env.get("PATH", os.defpath))
         # A learner's Python backend should not buffer its output: we show it on failures.
         env.setdefault("PYTHONUNBUFFERED", "1")
         try:
@@ -225,7 +268,9 @@ class Backend:
                 code = self.proc.poll()
                 if code is not None:
                     self._drain()
-                    raise BackendError(self._exit_message(code), self.logs())
+                    message = self._exit_message(code)
+                    fix = missing_dependency_fix(self.logs(LOG_LINES), self.install)
+                    raise BackendError(f"{message}. {fix}" if fix else message, self.logs())
                 try:
                     client.get(url, timeout=httpx.Timeout(wait, connect=min(1.0, wait)))
                     return  # any HTTP answer means the server is up
@@ -305,6 +350,10 @@ class Backend:
             proc.wait(timeout=TERM_GRACE)
         if self._reader is not None:
             self._reader.join(timeout=1.0)
+            if self._reader.is_alive():
+                # A process that left the group still holds the pipe open: closing it now would
+                # wait for the reader's lock forever. The daemon reader ends with the worker.
+                return
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -322,3 +371,21 @@ class Backend:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def project_path(project_dir: Path, path: str) -> str:
+    """``PATH`` with the project's own tool folders first (``.venv/bin``, ``node_modules/.bin``),
+    so ``python`` and ``uvicorn`` are the project's as when the learner activated its venv."""
+    own = [str(project_dir / d) for d in PROJECT_BIN_DIRS if (project_dir / d).is_dir()]
+    return os.pathsep.join([*own, path]) if own else path
+
+
+def missing_dependency_fix(logs: list[str], install: str | None) -> str | None:
+    """One line naming the install command when the server's output says a package is missing."""
+    hit = next((line.strip() for line in logs if MISSING_DEPENDENCY.search(line)), None)
+    if hit is None:
+        return None
+    where = "in your project folder (inside its virtual environment, if it has one)"
+    if install:
+        return f"A dependency is missing ({hit}): run '{install}' {where}, then grade again"
+    return f"A dependency is missing ({hit}): install it {where}, then grade again"

@@ -65,6 +65,7 @@ class ProjectConfig:
     yaml_name: ClassVar[str] = "project settings"
 
     exercise: str
+    id: str | None = None  # the project's identity (learnpath start writes one)
     run: str | None = None
     stack: str | None = None
     install: str | None = None
@@ -88,6 +89,31 @@ def require_run(cfg: ProjectConfig, project_dir: Path) -> str:
         f"server: add a line such as 'run: {example}', or start it yourself and grade it with "
         "--url http://127.0.0.1:PORT"
     )
+
+
+def find_project(start: Path) -> Path:
+    """The folder holding ``learnpath.yml``: ``start`` or the nearest parent that has one, so
+    that commands work from any subfolder of a project (like git finds ``.git``)."""
+    here = start.resolve()
+    if not here.is_dir():
+        raise UsageError(f"{start} is not a folder")
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise UsageError(
+        f"no {PROJECT_FILE} in {start} or a folder above it: run 'learnpath start EXERCISE' to "
+        "create a project, or pass the project folder: 'learnpath grade DIR'"
+    )
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices``, else the list of them."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; known: {', '.join(choices)}"
 
 
 def read_project(project_dir: Path) -> ProjectConfig:

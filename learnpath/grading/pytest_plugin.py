@@ -22,10 +22,12 @@ import pytest
 
 from learnpath.grading.checks import CheckFailure
 from learnpath.grading.client import Api
-from learnpath.grading.process import Backend, BackendError
+from learnpath.grading.process import LOG_LINES, Backend, BackendError
 
 Emit = Callable[[dict[str, Any]], None]
 SERVER_LOG_LINES = 15
+TRACEBACK_LINES = 12  # of a grader error's traceback
+EARLIER_REQUESTS = 6  # requests a failing check depends on, shown as curl lines
 LOG_SETTLE = 0.05  # seconds, once per failing check
 _EXC = re.compile(r"^([\w.]+): (.*)$", re.S)
 _CHECK_TYPES = {"CheckFailure", "CheckTimeout", "AssertionError", "Failed"}
@@ -116,6 +118,7 @@ class GradingPlugin:
         self.stop_on_fail = stop_on_fail
         self._api: Api | None = None
         self._mark = 0
+        self._call_mark = 0
         self._log_mark = 0
         self._info: dict[str, dict[str, Any]] = {}
         self._failed_stages: set[str] = set()
@@ -228,6 +231,7 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._mark = len(self._api.exchanges) if self._api is not None else 0
+        self._call_mark = self._mark
         # A failure shows the server output written while its check ran, not older lines.
         self._log_mark = self._server.log_position if self._server is not None else 0
 
@@ -239,6 +243,8 @@ class GradingPlugin:
         def on_alarm(signum: int, frame: object) -> None:
             raise CheckTimeout(f"check '{name}' did not finish within {limit:g} s")
 
+        # What fixtures sent before the check began: the setup requests it depends on.
+        self._call_mark = len(self._api.exchanges) if self._api is not None else 0
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, limit)
         try:
@@ -282,13 +288,26 @@ class GradingPlugin:
             self._failed_stages.add(info["stage"])
         exchange = None
         logs: list[str] = []
+        earlier: list[dict[str, Any]] = []
+        trace: list[str] = []
         if report.failed:
             if self._api is not None and len(self._api.exchanges) > self._mark:
-                exchange = self._api.exchanges[-1].to_dict()
+                sent = self._api.exchanges[self._mark :]
+                exchange = sent[-1].to_dict()
+                setup_end = self._call_mark - self._mark if report.when == "call" else len(sent)
+                earlier = [
+                    {**ex.to_dict(), "setup": i < setup_end} for i, ex in enumerate(sent[:-1])
+                ][-EARLIER_REQUESTS:]
             # The server may log a request just after answering it: give the reader thread
             # a moment to catch up, so the line of the failing request is there.
             time.sleep(LOG_SETTLE)
-            logs = self._server.logs(SERVER_LOG_LINES, since=self._log_mark)
+            logs = server_excerpt(
+                self._server.logs(LOG_LINES, since=self._log_mark),
+                self._server.project_dir,
+                SERVER_LOG_LINES,
+            )
+            if status == "error":
+                trace = report.longreprtext.strip().splitlines()[-TRACEBACK_LINES:]
         output = (report.capstdout + report.capstderr)[-2000:]
         return {
             "event": "test",
@@ -298,8 +317,35 @@ class GradingPlugin:
             "duration": round(report.duration, 4),
             "output": output,
             "request": exchange,
+            "earlier_requests": earlier,
             "logs": logs,
+            "traceback": trace,
         }
+
+
+def _own_frame(line: str, project: str) -> bool:
+    """A traceback line in the learner's code: their folder, not an installed package."""
+    if any(lib in line for lib in ("site-packages", "node_modules", "dist-packages", "node:")):
+        return False
+    return project in line or bool(re.match(r'\s*File "(?!/)[^"<]+", line \d+', line))
+
+
+def server_excerpt(lines: list[str], project_dir: Path, limit: int) -> list[str]:
+    """The last ``limit`` server lines, plus every frame of a traceback in the learner's own
+    code (and the source line after a Python frame) that the tail would cut off: a framework's
+    frames alone do not say where the learner's bug is."""
+    if len(lines) <= limit:
+        return lines
+    project = str(project_dir)
+    start = len(lines) - limit
+    keep: list[int] = []
+    for i, line in enumerate(lines[:start]):
+        if _own_frame(line, project):
+            keep.append(i)
+            if line.lstrip().startswith("File ") and i + 1 < start:
+                keep.append(i + 1)
+    head = [lines[i] for i in sorted(set(keep))][-limit:]
+    return [*head, "…", *lines[start:]] if head else lines[start:]
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

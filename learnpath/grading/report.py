@@ -34,6 +34,8 @@ def results_json(result: GradeResult) -> dict[str, Any]:
         if t["status"] in ("fail", "error"):
             item["request"] = (t.get("request") or {}).get("curl")
             item["server_output"] = t.get("logs") or []
+            # the requests the failing one depends on (fixtures' setup, earlier in the check)
+            item["earlier_requests"] = [r["curl"] for r in t.get("earlier_requests") or []]
         tests.append(item)
     doc: dict[str, Any] = {
         "version": 3,

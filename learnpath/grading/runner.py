@@ -29,6 +29,8 @@ from learnpath.grading.process import group_alive, kill_group
 
 OnEvent = Callable[[dict[str, Any]], None]
 DEFAULT_TIMEOUT = 10.0
+# Seconds the worker may take to exit once its output is closed (it stops the learner's server).
+WORKER_EXIT_TIMEOUT = 10.0
 
 
 @dataclass(slots=True)
@@ -69,6 +71,7 @@ class GradeResult:
     started_at: float = 0.0
     finished_at: float = 0.0
     url: str | None = None
+    project: str | None = None  # the project's identity, set by whoever records the attempt
     attempt_id: int | None = None
     record_error: str | None = None
 
@@ -81,31 +84,7 @@ class GradeResult:
         return next((t for t in self.tests if t["status"] != "pass"), None)
 
 
-ALL_DONE = "*"  # current_stage() when every stage has passed
-
-
-def current_stage(ex: ExerciseDef) -> str | None:
-    """The learner's current stage from the progress store (None: not known yet)."""
-    state = _exercise_state(ex.id)
-    current = state.get("current_stage")
-    if current and ex.stage(current) is not None:
-        return str(current)
-    passed = set(state.get("passed_stages") or [])
-    if not passed:
-        return None
-    # Unknown id (curriculum changed): the first stage not passed yet; none left: all done.
-    return next((s.id for s in ex.stages if s.id not in passed), ALL_DONE)
-
-
-def _exercise_state(exercise: str) -> dict[str, Any]:
-    try:
-        from learnpath import progress  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return {}
-    try:
-        return dict(progress.exercise_state(exercise))
-    except LearnpathError:
-        return {}
+ALL_DONE = "*"  # the current stage when every stage has passed (see :func:`plan`)
 
 
 def _title(ex: ExerciseDef, stage_id: str) -> str:
@@ -146,11 +125,14 @@ def grade(
     timeout: float = DEFAULT_TIMEOUT,
     start_timeout: float | None = None,
     on_event: OnEvent | None = None,
-    record: bool = True,
+    current: str | None = None,
     environ: dict[str, str] | None = None,
 ) -> GradeResult:
     """Grade the project in ``project_dir`` once; see :func:`plan` for the stage order.
 
+    The engine reads no progress and stores nothing: ``current`` is the learner's current
+    stage (``None``: the first; :data:`ALL_DONE`: every stage passed), and recording the
+    result is the caller's (:func:`learnpath.grading.session.grade_project`).
     ``environ`` overrides variables of the environment grading (and so the learner's server)
     runs in, e.g. ``PATH`` with a proof's own virtual environment first.
     """
@@ -162,7 +144,6 @@ def grade(
         raise LearnpathError(f"no graders for {ex.id} (expected {graders})")
     if url is None:
         project.require_run(cfg, project_dir)
-    current = None if (stage or all_stages) else current_stage(ex)
     stages, stop_on_fail = plan(ex, stage=stage, all_stages=all_stages, current=current)
     spec: dict[str, Any] = {
         "project_dir": str(project_dir),
@@ -199,11 +180,6 @@ def grade(
         _run_worker(spec, result, on_event or (lambda e: None), environ or {})
     result.finished_at = time.time()
     _summarise(result)
-    if record:
-        try:
-            result.attempt_id = _record(result)
-        except LearnpathError as exc:  # the grade stands even if the store cannot take it
-            result.record_error = str(exc)
     return result
 
 
@@ -228,7 +204,7 @@ def _run_worker(
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # only our plugin: faster, and nothing surprising
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    cmd = [sys.executable, "-m", "learnpath.grading.worker", json.dumps(spec)]
+    cmd = worker_command(spec)
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -270,7 +246,16 @@ def _run_worker(
             elif kind == "done":
                 worker_exit = int(event["exit"])
             on_event(event)
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=WORKER_EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # Its output is complete but it does not exit: stop it (finally, below); the
+            # results it reported stand.
+            if worker_exit is None and not result.message:
+                result.message = (
+                    f"the grader did not exit within {WORKER_EXIT_TIMEOUT:g} s of closing its "
+                    "output and was stopped"
+                )
     except KeyboardInterrupt:
         _stop_worker(proc)
         result.status = "error"
@@ -297,6 +282,11 @@ def _run_worker(
     result.status = "error" if result.message and not result.tests else "pending"
 
 
+def worker_command(spec: dict[str, Any]) -> list[str]:
+    """The grading worker's command line (a separate process: pytest runs once per process)."""
+    return [sys.executable, "-m", "learnpath.grading.worker", json.dumps(spec)]
+
+
 def _keep_tail(stream: Any, tail: collections.deque[str]) -> None:
     for line in stream:
         tail.append(line.rstrip("\n"))
@@ -308,7 +298,10 @@ def _stop_worker(proc: subprocess.Popen[str]) -> None:
         proc.wait(timeout=8)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait(timeout=5)
+        # SIGKILL cannot be ignored; only a process stuck in the kernel outlives this wait,
+        # and then it is left to the system rather than hanging grading.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
 
 
 def _summarise(result: GradeResult) -> None:
@@ -351,24 +344,3 @@ def _summarise(result: GradeResult) -> None:
         missing = ", ".join(s.stage for s in result.stages if s.status == "skipped")
         result.status = "error"
         result.message = result.message or f"no results for stage(s) {missing}"
-
-
-def _record(result: GradeResult) -> int | None:
-    """Store the attempt in the progress store (a no-op while that module does not exist)."""
-    try:
-        from learnpath import progress  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    from learnpath.grading.report import results_json
-
-    stages = [{k: v for k, v in s.to_dict().items() if k != "title"} for s in result.stages]
-    attempt: int = progress.record_attempt(
-        result.exercise,
-        stack=result.stack,
-        status=result.status,
-        started_at=result.started_at,
-        finished_at=result.finished_at,
-        stages=stages,
-        report=results_json(result),
-    )
-    return attempt

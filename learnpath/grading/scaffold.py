@@ -28,6 +28,8 @@ class Scaffolded:
     files: list[str]
     install: str | None
     run: str
+    project_id: str  # the new project's identity, also written to its learnpath.yml
+    title: str  # the exercise's title
 
 
 def choose_stack(ex: ExerciseDef, stack: str | None) -> tuple[str, StackDef]:
@@ -73,8 +75,21 @@ def template_files(template: Path) -> list[Path]:
 
 
 def _inside(dest: Path, rel: Path) -> Path:
-    target = (dest / rel).resolve()
-    if not target.is_relative_to(dest):
+    """``dest / rel`` if no part of it below ``dest`` is a symlink and it stays inside ``dest``.
+
+    Symlinks are checked on the path as written, before resolving: ``resolve()`` follows them,
+    so a check after it would never see one (and would write through a link that points at
+    another file of the folder).
+    """
+    here = dest
+    for part in rel.parts:
+        here = here / part
+        if here.is_symlink():
+            raise LearnpathError(
+                f"refusing to write through a symlink in {dest}: {here.relative_to(dest)}"
+            )
+    target = dest / rel
+    if not target.resolve().is_relative_to(dest):
         raise LearnpathError(f"refusing to write outside {dest}: {rel}")
     return target
 
@@ -111,7 +126,16 @@ def readme(ex: ExerciseDef, stack: str, sd: StackDef, notes: str | None = None) 
     return "\n".join(lines)
 
 
-def project_yaml(ex: ExerciseDef, stack: str, sd: StackDef, template: Path) -> str:
+def new_project_id() -> str:
+    """A new project's identity: random, so a restart in the same folder is a new project."""
+    import secrets
+
+    return secrets.token_hex(6)
+
+
+def project_yaml(
+    ex: ExerciseDef, stack: str, sd: StackDef, template: Path, project_id: str | None = None
+) -> str:
     """``learnpath.yml``: the template's own (for ``database``, ``ready_path``) plus ours."""
     import yaml
 
@@ -121,11 +145,14 @@ def project_yaml(ex: ExerciseDef, stack: str, sd: StackDef, template: Path) -> s
         loaded = yaml.safe_load(own.read_text(encoding="utf-8"))
         if isinstance(loaded, dict):
             data.update(loaded)
+    data.pop("id", None)  # a template's id would make every project of it the same one
     data.update({"exercise": ex.id, "stack": stack, "run": sd.run})
+    if project_id:
+        data["id"] = project_id
     if sd.install:
         data["install"] = sd.install
     ordered: dict[str, Any] = {
-        k: data[k] for k in ("exercise", "stack", "install", "run") if k in data
+        k: data[k] for k in ("exercise", "id", "stack", "install", "run") if k in data
     }
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     header = "# learnpath project: 'learnpath grade' reads this. run: must honour $PORT.\n"
@@ -150,19 +177,16 @@ def start(
         if rel.name in ("README.md", PROJECT_FILE) and rel.parent == Path("."):
             continue  # generated below
         target = _inside(root, rel)
-        if target.is_symlink():
-            raise LearnpathError(f"refusing to write through a symlink in {dest}: {rel}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template / rel, target)
         shutil.copymode(template / rel, target)
         written.append(str(rel))
+    project_id = new_project_id()
     for rel_name, text in (
         ("README.md", readme(ex, name, sd, _read_optional(template / "README.md"))),
-        (PROJECT_FILE, project_yaml(ex, name, sd, template)),
+        (PROJECT_FILE, project_yaml(ex, name, sd, template, project_id)),
     ):
         target = _inside(root, Path(rel_name))
-        if target.is_symlink():
-            raise LearnpathError(f"refusing to write through a symlink in {dest}: {rel_name}")
         target.write_text(text, encoding="utf-8")
         written.append(rel_name)
-    return Scaffolded(root, name, sorted(written), sd.install, sd.run)
+    return Scaffolded(root, name, sorted(written), sd.install, sd.run, project_id, ex.title)

@@ -62,6 +62,7 @@ def run(spec: dict[str, Any], emit: Any) -> int:
                 env=spec.get("env") or {},
                 ready_path=spec.get("ready_path") or "/",
                 start_timeout=float(spec.get("start_timeout") or 20),
+                install=(spec.get("config") or {}).get("install"),
             )
             backend.on_spawn = lambda pgid: emit({"event": "spawned", "pgid": pgid})
             t0 = time.monotonic()

@@ -14,7 +14,7 @@ export function createApp(db) {
   // Stage 2 (register): replace this placeholder with the real thing.
   app.post('/api/users', (req, res) => {
     res.status(501).json({
-      errors: { server: ['POST /api/users is not implemented yet — see README stage 2 (register)'] },
+      errors: { server: ['POST /api/users is not implemented yet: stage 2, see STAGES.md or `learnpath stage`'] },
     });
   });
 

@@ -1,4 +1,7 @@
-"""The Blog API. Run: export PORT=8000; python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT"""
+"""The Blog API.
+
+Run it: export PORT=8000; python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT
+"""
 
 from contextlib import asynccontextmanager
 
@@ -41,7 +44,8 @@ def register():
         {
             "errors": {
                 "server": [
-                    "POST /api/users is not implemented yet — see README stage 2 (register)"
+                    "POST /api/users is not implemented yet: stage 2, see STAGES.md or "
+                    "`learnpath stage`"
                 ]
             }
         },
