@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from learnpath import paths
-from learnpath.errors import ContentError, Diagnostic, UsageError
+from learnpath.errors import ContentError, Diagnostic
 from learnpath.models import FORMAT_VERSION, ID, ID_HELP, meta
 from learnpath.yamlsrc import Source, compose, load_as
 
@@ -117,35 +117,56 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
     return ex, src
 
 
+# Definitions already parsed in this process, keyed by the files they came from (path, mtime,
+# size): one grading asks for them from several places, and they are immutable.
+_loaded: dict[tuple, tuple[dict[str, ExerciseDef], list[Diagnostic]]] = {}
+
+
 def load_all(folder: Path | None = None) -> dict[str, ExerciseDef]:
-    """Every exercise definition; raises :class:`ContentError` if any does not validate."""
-    diags: list[Diagnostic] = []
-    found = _load(folder, diags)
+    """Every exercise definition; raises :class:`ContentError` if any does not validate.
+
+    Each definition file is parsed once per process while it stays unchanged.
+    """
+    files = _files(folder)
+    key = tuple((str(f), *_stamp(f)) for f in files)
+    if key not in _loaded:
+        diags: list[Diagnostic] = []
+        _loaded[key] = (_parse_files(files, diags), diags)
+    found, diags = _loaded[key]
     if diags:
         raise ContentError(diags)
+    return dict(found)
+
+
+def _stamp(file: Path) -> tuple[int, int]:
+    try:
+        st = file.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _files(folder: Path | None) -> list[Path]:
+    """The definition files in ``folder``, or in every exercise folder, in override order."""
+    roots = [folder] if folder else paths.exercise_dirs()
+    return [f for root in roots for f in sorted(root.glob("*/exercise.yaml"))]
+
+
+def _parse_files(files: list[Path], diags: list[Diagnostic]) -> dict[str, ExerciseDef]:
+    found: dict[str, ExerciseDef] = {}
+    for f in files:
+        ex, _ = _parse(f.parent, diags)
+        if ex is not None:
+            found[ex.id] = ex  # a later folder wins on equal ids
     return found
 
 
 def _load(folder: Path | None, diags: list[Diagnostic]) -> dict[str, ExerciseDef]:
     """The exercises in ``folder``, or in every exercise folder (later ones win on equal ids)."""
-    found: dict[str, ExerciseDef] = {}
-    for root in [folder] if folder else paths.exercise_dirs():
-        for f in sorted(root.glob("*/exercise.yaml")):
-            ex, _ = _parse(f.parent, diags)
-            if ex is not None:
-                found[ex.id] = ex
-    return found
+    return _parse_files(_files(folder), diags)
 
 
 def load_checked(folder: Path | None = None) -> tuple[dict[str, ExerciseDef], list[Diagnostic]]:
     """The exercises that parse, and the problems in those that do not (for ``validate``)."""
     diags: list[Diagnostic] = []
     return _load(folder, diags), diags
-
-
-def load(exercise_id: str) -> ExerciseDef:
-    all_ = load_all()
-    if exercise_id not in all_:
-        names = ", ".join(sorted(e for e, x in all_.items() if x.status == "ready")) or "none"
-        raise UsageError(f"unknown exercise '{exercise_id}'; ready exercises: {names}")
-    return all_[exercise_id]

@@ -45,13 +45,13 @@ def solutions(ex: ExerciseDef) -> dict[str, Path]:
 
 
 def load_exercise(exercise_id: str) -> ExerciseDef:
-    """One exercise definition from the current content; a clear error if it is unknown."""
+    """One exercise definition from the current content; an unknown id gets "did you mean"."""
     from learnpath import exercises
 
     found = exercises.load_all()
     if exercise_id not in found:
-        ready = ", ".join(sorted(e for e, x in found.items() if x.status == "ready")) or "none"
-        raise UsageError(f"unknown exercise '{exercise_id}'; ready exercises: {ready}")
+        hint = did_you_mean(exercise_id, sorted(found))
+        raise UsageError(f"unknown exercise '{exercise_id}'{hint}")
     return found[exercise_id]
 
 

@@ -120,17 +120,6 @@ def record_result(result: GradeResult, project_dir: Path, *, adopt_legacy: bool 
     )
 
 
-def find_exercise(exercise_id: str) -> ExerciseDef:
-    """An exercise by id; an unknown id gets "did you mean" (or the list of exercises)."""
-    from learnpath import exercises
-
-    found = exercises.load_all()
-    if exercise_id not in found:
-        hint = project.did_you_mean(exercise_id, sorted(found))
-        raise UsageError(f"unknown exercise '{exercise_id}'{hint}")
-    return found[exercise_id]
-
-
 def default_stack(ex: ExerciseDef) -> str | None:
     """The exercise's stack for the language chosen at onboarding (``None``: not chosen)."""
     enrolled = progress.enrollment(progress.default_track())
@@ -151,7 +140,7 @@ def start_project(
 ) -> scaffold.Scaffolded:
     """``learnpath start``: scaffold the starter (by default in the onboarding language's stack)
     and record the new project, which becomes the active one."""
-    ex = find_exercise(exercise_id)
+    ex = project.load_exercise(exercise_id)
     if stack in NO_STARTER_YET:
         names = " or ".join(ex.stacks)
         raise UsageError(f"{NO_STARTER_YET[stack]}; choose {names}")
