@@ -16,8 +16,9 @@ import random
 import time
 import uuid
 
-from learnpath import curriculum, store
-from learnpath.progress import _day
+from learnpath import store
+from learnpath.content import curriculum
+from learnpath.progress.repository import day_of as _day
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from learnpath import curriculum
+from learnpath.content import curriculum
 
 tracks = curriculum.load_tracks(use_cache="--cold" not in sys.argv)
 assert "corpus" in tracks, sorted(tracks)

@@ -51,3 +51,14 @@ class StoreError(LearnpathError):
     """The progress database cannot be used (corrupt, foreign, read-only, disk full)."""
 
     exit_code = 2
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices``, else the list of them: the tail
+    of an "unknown ..." error."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; known: {', '.join(choices)}"

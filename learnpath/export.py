@@ -9,6 +9,38 @@ from collections.abc import Iterable
 from learnpath.models import Track, Week
 from learnpath.status import EMPTY, Overlay
 
+NO_GRADED_EXERCISE = "No graded exercise this week yet."
+
+
+def exercise_label(exercise_id: str, status: str, note: str | None = None) -> str:
+    """What an exercise of a week is: graded now (and the next step) or still planned."""
+    if status != "ready":
+        return "graded exercise coming"
+    return f"graded: {note or f'learnpath start {exercise_id}'}"
+
+
+def exercise_statuses(ids: Iterable[str]) -> dict[str, str]:
+    """``ready`` or ``planned`` for each exercise id (``planned`` when it is not defined)."""
+    from learnpath.content import exercises
+
+    defs, _ = exercises.load_checked()
+    return {x: defs[x].status if x in defs else "planned" for x in ids}
+
+
+def _exercise_labels(w: dict) -> list[tuple[str, str, str]]:
+    """(id, status, label) for each exercise of a week dict (``exercise_status`` comes from
+    the CLI, which reads the exercise definitions)."""
+    statuses = w.get("exercise_status", {})
+    out = []
+    for x in w["exercises"]:
+        status = statuses.get(x, "planned")
+        out.append((x, status, exercise_label(x, status)))
+    return out
+
+
+def _graded(w: dict) -> bool:
+    return "ready" in w.get("exercise_status", {}).values()
+
 
 def week_dict(track: Track, w: Week, overlay: Overlay = EMPTY) -> dict:
     return {
@@ -117,10 +149,14 @@ def to_markdown(data: dict) -> str:
             out.append("Topics: " + ", ".join(f"{t['title']} (`{t['id']}`)" for t in w["topics"]))
             out.append("")
             for r in w["resources"]:
-                out.append(f"- [{r['title']}]({r['url']}) — {r['type']}")
+                paid = " (paid)" if r.get("cost") == "paid" else ""
+                out.append(f"- [{r['title']}]({r['url']}) — {r['type']}{paid}")
+            out.append("")
             if w["exercises"]:
-                out.append("")
-                out.append("Exercises: " + ", ".join(f"`{e}`" for e in w["exercises"]))
+                labels = _exercise_labels(w)
+                out.append("Exercises: " + ", ".join(f"`{x}` ({label})" for x, _, label in labels))
+            if not _graded(w):
+                out.append(NO_GRADED_EXERCISE)
             out.append("")
 
     for p in data["phases"]:
@@ -193,6 +229,10 @@ details.week h4 { margin:8px 0 2px; font-size:13px; color:var(--muted); }
 .branch .weeks { grid-template-columns:1fr; }
 a { color:var(--accent); }
 footer { margin:24px 32px; color:var(--muted); font-size:13px; }
+.paid { font-size:11px; font-weight:600; padding:0 5px; border-radius:6px; background:#fff3cd;
+  color:#7a5b00; }
+.ex.ready { color:var(--done); font-weight:600; }
+.ex.planned { color:var(--muted); font-style:italic; }
 """
 
 
@@ -213,10 +253,18 @@ def to_html(data: dict) -> str:
             )
             objectives = "".join(f"<li>{e(o)}</li>" for o in w["objectives"])
             resources = "".join(
-                f'<li><a href="{e(r["url"])}">{e(r["title"])}</a> ({e(r["type"])})</li>'
+                f'<li><a href="{e(r["url"])}">{e(r["title"])}</a> ({e(r["type"])})'
+                + (' <span class="paid">paid</span>' if r.get("cost") == "paid" else "")
+                + "</li>"
                 for r in w["resources"]
             )
-            exercises = ", ".join(e(x) for x in w["exercises"]) or "none"
+            exercises = "".join(
+                f'<li><code>{e(x)}</code> <span class="ex {e(status)}">{e(label)}</span></li>'
+                for x, status, label in _exercise_labels(w)
+            )
+            exercises = f"<ul>{exercises}</ul>" if exercises else ""
+            if not _graded(w):
+                exercises += f"<p>{e(NO_GRADED_EXERCISE)}</p>"
             badge = (
                 f' <span class="badge {e(w["status"])}">{e(w["status"])}</span>'
                 if w["status"] != "todo"
@@ -230,7 +278,7 @@ def to_html(data: dict) -> str:
                 f"{len(w['topics'])} topics</span></summary>"
                 f"<p>{e(w['summary'])}</p><h4>Objectives</h4><ul>{objectives}</ul>"
                 f"<h4>Topics</h4><ul>{topics}</ul><h4>Resources</h4><ul>{resources}</ul>"
-                f"<h4>Exercises</h4><p>{exercises}</p></details>"
+                f"<h4>Exercises</h4>{exercises}</details>"
             )
         return f'<div class="weeks">{"".join(cards)}</div>'
 

@@ -53,6 +53,8 @@ class Resource:
     title: str
     url: str = field(metadata=meta(pattern=r"https?://\S+", pattern_help="use an http(s) URL"))
     type: ResourceType
+    # Paid books and courses are labelled so a free alternative can sit next to them.
+    cost: Literal["free", "paid"] = "free"
 
 
 @dataclass(frozen=True)

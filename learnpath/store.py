@@ -7,6 +7,8 @@ One SQLite file, ``paths.user_dir() / "progress.db"``. Design choices, and why:
 * **Identified, never overwritten.** A learnpath database carries ``PRAGMA application_id`` =
   :data:`APPLICATION_ID`. A file without it that holds tables, or that is not SQLite at all, is
   refused with a :class:`~learnpath.errors.StoreError` naming the file and the way out.
+* **Opened by the caller.** :func:`reader` (``None`` until something was recorded: reading never
+  creates a database) and :func:`writer`; the progress package receives the store explicitly.
 * **Cheap to open.** Reads use the stdlib ``sqlite3``; ``sqlite_utils`` (slow to import) loads
   only when ``PRAGMA user_version`` says the schema is behind and the migrations must run.
 * **Safe with several writers.** WAL, a 5 s busy timeout, and every write in one short
@@ -154,6 +156,11 @@ _M003 = [
     "ON exercise_attempts (exercise, project, finished_at)",
 ]
 
+# Knowledge checks show their choices shuffled per attempt; the seed that drew the order is kept
+# with the attempt so a review shows what the learner saw. Older attempts have none (NULL): they
+# were shown in file order. Answers stay stored as canonical (file-order) choice indices.
+_M004 = ["ALTER TABLE quiz_attempts ADD COLUMN seed INTEGER"]
+
 MIGRATIONS: tuple[tuple[str, str, list[str]], ...] = (
     (
         "m001_progress",
@@ -169,6 +176,11 @@ MIGRATIONS: tuple[tuple[str, str, list[str]], ...] = (
         "m003_projects",
         "Projects (a folder's identity) and each attempt's project: progress per project.",
         _M003,
+    ),
+    (
+        "m004_quiz_seed",
+        "Knowledge-check attempts keep the seed of their shuffled choice order (NULL: file order).",
+        _M004,
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -387,6 +399,18 @@ def open_store(path: Path | None = None, *, create: bool = True) -> Store | None
         conn.close()
         return None
     _open[path] = store
+    return store
+
+
+def reader() -> Store | None:
+    """The learner's store for reading: ``None`` when nothing was ever recorded (never creates)."""
+    return open_store(create=False)
+
+
+def writer() -> Store:
+    """The learner's store for writing, created and migrated if needed."""
+    store = open_store(create=True)
+    assert store is not None  # create=True always gives a store or raises
     return store
 
 

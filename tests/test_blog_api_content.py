@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from learnpath.exercises import GRADER_CHECKS_HEADING, load_all
+from learnpath.content.exercises import GRADER_CHECKS_HEADING, load_all
 
 from .conftest import ROOT
 
@@ -88,7 +88,7 @@ def test_learnpath_validate_reports_nothing_for_blog_api(cli):
 
 
 def test_every_stage_has_graders_and_every_grader_names_a_known_stage(exercise):
-    from learnpath.grading.discovery import check_graders
+    from learnpath.content.graders import check_graders
 
     assert check_graders(exercise) == []
     known = {s.id for s in exercise.stages}

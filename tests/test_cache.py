@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from learnpath import curriculum
+from learnpath.content import curriculum
 from learnpath.errors import ContentError
 
 from .conftest import FIXTURES
@@ -21,6 +21,35 @@ def root(tmp_path, monkeypatch):
     shutil.copytree(FIXTURES / "mini", dest)
     monkeypatch.setenv("LEARNPATH_PATH", str(dest))
     return dest
+
+
+class _Forgetful(dict):
+    """An in-process memo that keeps nothing, so these tests see the cache file at work."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_memo(request, monkeypatch):
+    if "memo" not in request.keywords:
+        monkeypatch.setattr(curriculum, "_loaded", _Forgetful())
+
+
+@pytest.mark.memo
+def test_one_process_reads_the_cache_file_once(root, home, monkeypatch):
+    monkeypatch.setattr(curriculum, "_loaded", {})
+    reads = []
+    real = curriculum._read_cache
+    monkeypatch.setattr(curriculum, "_read_cache", lambda *a: reads.append(1) or real(*a))
+    curriculum.load_tracks()
+    first = curriculum.load_tracks()
+    assert reads == [1]
+    (root / "mini" / "track.yaml").write_text(
+        (root / "mini" / "track.yaml").read_text() + "\n", encoding="utf-8"
+    )
+    assert curriculum.load_tracks() == first  # a changed file is looked at again
+    assert reads == [1, 1]
 
 
 @pytest.fixture

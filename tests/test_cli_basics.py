@@ -24,6 +24,7 @@ LEARNPATH_COMMANDS = [
     "hint",
     "stage",
     "check",
+    "run",
 ]
 
 
@@ -69,8 +70,8 @@ def test_python_dash_m_works(tmp_path):
 
 def test_core_imports_no_cli_libraries():
     code = (
-        "import sys, learnpath.curriculum, learnpath.validation, learnpath.export, "
-        "learnpath.exercises, learnpath.status, learnpath.yamlsrc\n"
+        "import sys, learnpath.content.curriculum, learnpath.content.validation, learnpath.export, "
+        "learnpath.content.exercises, learnpath.status, learnpath.yamlsrc\n"
         "bad = [m for m in ('typer', 'rich', 'click') if m in sys.modules]\n"
         "assert not bad, bad"
     )

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from learnpath import exercises
+from learnpath.content import exercises
 from learnpath.grading import session
 
 from .conftest import BIN, FIXTURES

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from learnpath.content import exercises
 from learnpath.grading.process import Backend, group_alive, port_is_free
 
 from .conftest import BIN, FIXTURES
@@ -174,25 +175,41 @@ def test_start_refuses_a_template_with_a_symlink(cli, tmp_path, monkeypatch):
 
 
 def test_current_stage_first_then_earlier_stages_and_progress_advances(cli, solution):
-    from learnpath import progress
-    from learnpath.grading import project, session
+    from learnpath import store
+    from learnpath.grading import session
+    from learnpath.progress import projects
+    from learnpath.progress.repository import Repository
 
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     first, _ = grade(cli, solution, "--json")
     assert [s["stage"] for s in json.loads(first.stdout)["stages"]] == ["health"]
     assert session.current_stage(ex, solution) == "users"
     second, _ = grade(cli, solution, "--json")
     assert [s["stage"] for s in json.loads(second.stdout)["stages"]] == ["users", "health"]
     assert session.current_stage(ex, solution) == "lookup"
-    state = progress.exercise_state("mini-api")
+    state = projects.exercise_state(Repository(store.reader()), "mini-api")
     assert state["attempts"] == 2 and state["passed_stages"] == ["health", "users"]
 
 
+def test_passing_the_last_stage_alone_never_completes_the_exercise(cli, solution):
+    # What is next is decided from every stage the project passed, not from one --stage run.
+    only_last, _ = grade(cli, solution, "--stage", "lookup")
+    assert only_last.returncode == 0, only_last.stderr
+    assert "You have completed" not in only_last.stdout
+    assert "Next: stage 1" in only_last.stdout
+    everything, _ = grade(cli, solution, "--all")
+    assert everything.returncode == 0, everything.stderr
+    assert "You have completed" in everything.stdout
+
+
 def test_stops_at_the_first_failing_stage(cli, solution):
-    from learnpath import progress
+    from learnpath import store
+    from learnpath.progress import projects
+    from learnpath.progress.repository import Repository
 
     now = time.time()
-    progress.record_attempt(
+    projects.record_attempt(
+        Repository(store.writer()),
         "mini-api",
         stack="python",
         status="pass",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from learnpath.exercises import ExerciseDef, StageDef
+from learnpath.content.exercises import ExerciseDef, StageDef
 from learnpath.grading import hints, instructions
 from learnpath.grading.pytest_plugin import server_excerpt
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from learnpath.content import exercises
+from learnpath.content import graders as discovery
 from learnpath.errors import LearnpathError, UsageError
-from learnpath.grading import checks, discovery, project, runner, scaffold, watch
+from learnpath.grading import checks, runner, scaffold, watch
 from learnpath.grading.client import Exchange
 
 from .conftest import FIXTURES
@@ -73,7 +75,7 @@ def test_exchange_curl_is_copy_pasteable_and_short():
 
 
 def test_plan_orders_current_stage_first_then_earlier():
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     assert runner.plan(ex) == (["health"], True)
     assert runner.plan(ex, current="lookup") == (["lookup", "health", "users"], True)
     assert runner.plan(ex, current="gone") == (["health"], True)
@@ -86,7 +88,7 @@ def test_plan_orders_current_stage_first_then_earlier():
 
 
 def test_discovery_accepts_the_fixture_graders():
-    assert discovery.check_graders(project.load_exercise("mini-api")) == []
+    assert discovery.check_graders(exercises.get("mini-api")) == []
 
 
 def test_discovery_reports_unmarked_unknown_and_uncovered(tmp_path, monkeypatch):
@@ -100,7 +102,7 @@ def test_discovery_reports_unmarked_unknown_and_uncovered(tmp_path, monkeypatch)
         "@pytest.mark.stage('nope')\ndef test_unknown(api):\n    pass\n"
     )
     monkeypatch.setenv("LEARNPATH_CONTENT", str(content))
-    diags = discovery.check_graders(project.load_exercise("mini-api"))
+    diags = discovery.check_graders(exercises.get("mini-api"))
     text = [f"{Path(d.file).name}:{d.line}: {d.message}" for d in diags]
     assert any("test_03_bad.py:3: test 'test_unmarked' has no" in t for t in text)
     assert any("test_03_bad.py:6: unknown stage 'nope'" in t for t in text)
@@ -119,7 +121,7 @@ def test_scaffold_never_writes_outside_dest(tmp_path):
     dest.mkdir()
     (tmp_path / "elsewhere").mkdir()
     (dest / "server.py").symlink_to(tmp_path / "elsewhere" / "server.py")
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     with pytest.raises(LearnpathError, match=r"outside|symlink"):
         scaffold.start(ex, dest, force=True)
     assert not (tmp_path / "elsewhere" / "server.py").exists()

@@ -74,6 +74,21 @@ def test_choosing_a_specialization_when_the_main_path_is_done(cli, mini):
     assert "press c in learning-path" in out
 
 
+def _answer(child, question: str, *texts: str) -> None:
+    """Answer a shuffled question by the text of the choices, at the numbers they are shown."""
+    import re
+
+    child.expect(question)
+    child.expect("Your answer")
+    shown = child.before
+    numbers = []
+    for text in texts:
+        found = re.search(rf"(\d+)\) (?:\x1b\[[0-9;]*m)*{re.escape(text)}", shown)
+        assert found, f"choice {text!r} not shown in {shown!r}"
+        numbers.append(found.group(1))
+    child.sendline(",".join(numbers))
+
+
 def test_interactive_home_driven_by_keystrokes(cli, home, mini):
     pexpect = pytest.importorskip("pexpect")
     env = {**os.environ, "TERM": "xterm", "BROWSER": "true", "COLUMNS": "120", "LINES": "50"}
@@ -112,13 +127,11 @@ def test_interactive_home_driven_by_keystrokes(cli, home, mini):
         child.expect(r"1\s+(\x1b\[[0-9;]*m)*●(\x1b\[[0-9;]*m)*\s+HTTP verbs")
         child.expect("Marked topic HTTP verbs done")
         child.expect("Your choice")
-        child.sendline("k")  # the week's knowledge check
-        child.expect("Which status code means created")
-        child.sendline("2")
-        child.expect("Which are HTTP methods")
-        child.sendline("1,3")
-        child.expect("What does SQL stand for")
-        child.sendline("2")
+        child.sendline("k")  # the week's knowledge check: choices shuffled, answered by text
+        child.expect("choices shuffled: seed")
+        _answer(child, "Which status code means created", "201")
+        _answer(child, r"Which are HTTP methods\?.*\(choose all that apply\)", "GET", "POST")
+        _answer(child, "What does SQL stand for", "Simple Query Language")  # the wrong one
         child.expect("Score: 2/3")
         child.expect("Press Enter")
         child.sendline("")

@@ -10,10 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from learnpath import curriculum, progress, store
+from learnpath import store
+from learnpath.cli.next_steps import pace_words
+from learnpath.content import curriculum, exercises
 from learnpath.errors import UsageError
+from learnpath.progress import enrollment, marks, pace, projects, streaks, transfer
+from learnpath.progress.repository import Repository
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _r() -> Repository:
+    """The learner's progress for reading, opened as the CLI opens it."""
+    return Repository(store.reader())
+
+
+def _w() -> Repository:
+    """The learner's progress for writing, opened as the CLI opens it."""
+    return Repository(store.writer())
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +84,8 @@ def test_export_reset_import_round_trip_restores_everything(cli, home, mini, tmp
     assert cli("learnpath", "mark", "m-select", "in-progress", "--track", "mini").returncode == 0
     quiz = cli("learnpath", "quiz", "1", "--track", "mini", "--answers", "2;1,3;2")
     assert quiz.returncode == 0, quiz.stderr
-    progress.record_attempt(
+    projects.record_attempt(
+        _w(),
         "blog-api",
         stack="fastapi",
         status="fail",
@@ -110,40 +125,42 @@ def test_export_reset_import_round_trip_restores_everything(cli, home, mini, tmp
 
 
 def test_marks_are_keyed_by_stable_ids(track, home):
-    progress.mark(track, "week:1", "done")
-    progress.mark(track, "m-select", "in-progress")
+    marks.mark(_w(), track, "week:1", "done")
+    marks.mark(_w(), track, "m-select", "in-progress")
     s = store.open_store()
     assert s is not None
     rows = {tuple(r) for r in s.rows("SELECT kind, item, status FROM statuses")}
     assert rows == {("week", "m01-http", "done"), ("topic", "m-select", "in-progress")}
-    overlay = progress.overlay_for(track)
+    overlay = marks.overlay_for(_r(), track)
     assert overlay.week(track.find_week(1)) == "done"
     assert overlay.week(track.find_week(2)) == "in-progress"
-    progress.mark(track, "week:1", "todo")
-    assert progress.overlay_for(track).week(track.find_week(1)) == "todo"
+    marks.mark(_w(), track, "week:1", "todo")
+    assert marks.overlay_for(_r(), track).week(track.find_week(1)) == "todo"
     assert s.value("SELECT count(*) FROM events WHERE kind = 'mark'") == 3
 
 
 def test_mark_errors_are_clear(track):
     with pytest.raises(UsageError, match="belongs to a specialization"):
-        progress.mark(track, "week:3", "done")
+        marks.mark(_w(), track, "week:3", "done")
     with pytest.raises(UsageError, match="weeks 1-3"):
-        progress.mark(track, "week:9", "done")
+        marks.mark(_w(), track, "week:9", "done")
     with pytest.raises(UsageError, match="did you mean m-select"):
-        progress.mark(track, "m-selct", "done")
+        marks.mark(_w(), track, "m-selct", "done")
     with pytest.raises(UsageError, match="unknown status"):
-        progress.mark(track, "week:1", "finished")
+        marks.mark(_w(), track, "week:1", "finished")
 
 
 def test_marking_a_branch_week_chooses_that_branch(track):
-    marked = progress.mark(track, "week:3", "in-progress", specialization="right")
+    marked = marks.mark(_w(), track, "week:3", "in-progress", specialization="right")
     assert marked.specialization_chosen == "right"
-    assert progress.chosen_specialization(track) == "right"
-    progress.mark(track, "week:3", "done", specialization="left")
-    assert progress.chosen_specialization(track) == "right", "a choice is never silently changed"
-    progress.choose_specialization(track, "left")
-    assert progress.chosen_specialization(track) == "left"
-    assert progress.find_week(track, 3).id == "m03-left"
+    assert enrollment.chosen_specialization(_r(), track) == "right"
+    marks.mark(_w(), track, "week:3", "done", specialization="left")
+    assert enrollment.chosen_specialization(_r(), track) == "right", (
+        "a choice is never silently changed"
+    )
+    enrollment.choose_specialization(_w(), track, "left")
+    assert enrollment.chosen_specialization(_r(), track) == "left"
+    assert marks.find_week(track, 3, chosen="left").id == "m03-left"
 
 
 def test_mark_cli_with_specialization(cli, mini):
@@ -194,10 +211,12 @@ def test_quiz_with_answers_is_scored_explained_and_stored(cli, home, mini):
     assert result.returncode == 0, result.stderr
     assert "Score: 2/3" in result.stdout
     assert "Structured Query Language." in result.stdout  # the explanation of the miss
-    assert "correct: Structured Query Language" in result.stdout
+    # Choices are numbered as shown: without --seed, in the file's order.
+    assert "correct: 1) Structured Query Language" in result.stdout
     s = store.open_store()
     assert s is not None
-    row = s.rows("SELECT week, score, total, answers, taken_at FROM quiz_attempts")[0]
+    row = s.rows("SELECT week, score, total, answers, taken_at, seed FROM quiz_attempts")[0]
+    assert row["seed"] is None
     assert (row["week"], row["score"], row["total"]) == ("m01-http", 2, 3)
     assert json.loads(row["answers"]) == {"q1": [1], "q2": [0, 2], "q3": [1]}
     assert row["taken_at"] > 0
@@ -226,13 +245,14 @@ def test_quiz_rejects_malformed_answers(cli, mini):
 
 
 def test_record_attempt_and_exercise_state_follow_the_contract(home):
-    assert progress.exercise_state("blog-api") == {
-        "current_stage": progress.exercise_state("blog-api")["current_stage"],
+    assert projects.exercise_state(_r(), "blog-api") == {
+        "current_stage": projects.exercise_state(_r(), "blog-api")["current_stage"],
         "passed_stages": [],
         "attempts": 0,
         "last_status": None,
     }
-    first = progress.record_attempt(
+    first = projects.record_attempt(
+        _w(),
         "my-ex",
         stack="fastapi",
         status="fail",
@@ -259,7 +279,8 @@ def test_record_attempt_and_exercise_state_follow_the_contract(home):
         ],
         report={"status": "fail"},
     )
-    second = progress.record_attempt(
+    second = projects.record_attempt(
+        _w(),
         "my-ex",
         stack="fastapi",
         status="error",
@@ -268,14 +289,15 @@ def test_record_attempt_and_exercise_state_follow_the_contract(home):
         stages=[{"stage": "users", "status": "fail", "message": "boom"}],
     )
     assert second > first
-    state = progress.exercise_state("my-ex")
+    state = projects.exercise_state(_r(), "my-ex")
     assert state == {
         "current_stage": "users",
         "passed_stages": ["health"],
         "attempts": 2,
         "last_status": "error",
     }
-    progress.record_attempt(
+    projects.record_attempt(
+        _w(),
         "my-ex",
         stack="express",
         status="pass",
@@ -283,10 +305,11 @@ def test_record_attempt_and_exercise_state_follow_the_contract(home):
         finished_at=41,
         stages=[{"stage": "users", "status": "pass"}, {"stage": "posts", "status": "pass"}],
     )
-    assert progress.exercise_state("my-ex")["current_stage"] is None
-    assert progress.exercise_state("my-ex")["passed_stages"] == ["health", "users", "posts"]
+    assert projects.exercise_state(_r(), "my-ex")["current_stage"] is None
+    assert projects.exercise_state(_r(), "my-ex")["passed_stages"] == ["health", "users", "posts"]
     with pytest.raises(UsageError, match="reported twice"):
-        progress.record_attempt(
+        projects.record_attempt(
+            _w(),
             "my-ex",
             stack=None,
             status="fail",
@@ -295,19 +318,19 @@ def test_record_attempt_and_exercise_state_follow_the_contract(home):
             stages=[{"stage": "a", "status": "pass"}, {"stage": "a", "status": "fail"}],
         )
     with pytest.raises(UsageError):
-        progress.record_attempt(
-            "my-ex", stack=None, status="maybe", started_at=1, finished_at=2, stages=[]
+        projects.record_attempt(
+            _w(), "my-ex", stack=None, status="maybe", started_at=1, finished_at=2, stages=[]
         )
-    assert progress.exercise_state("my-ex")["attempts"] == 3
+    assert projects.exercise_state(_r(), "my-ex")["attempts"] == 3
 
 
 def test_exercise_state_orders_stages_by_the_definition(home):
-    from learnpath.grading import project
 
-    ex = project.load_exercise("blog-api")
+    ex = exercises.get("blog-api")
     ids = [s.id for s in ex.stages]
     # Reported out of order (the engine runs the current stage first): order comes from the YAML.
-    progress.record_attempt(
+    projects.record_attempt(
+        _w(),
         "blog-api",
         stack="fastapi",
         status="fail",
@@ -315,7 +338,7 @@ def test_exercise_state_orders_stages_by_the_definition(home):
         finished_at=2,
         stages=[{"stage": ids[1], "status": "pass"}, {"stage": ids[0], "status": "pass"}],
     )
-    state = progress.exercise_state("blog-api")
+    state = projects.exercise_state(_r(), "blog-api")
     assert state["passed_stages"] == ids[:2]
     assert state["current_stage"] == ids[2]
 
@@ -334,44 +357,53 @@ def _events_on(days: list[dt.date]) -> None:
             )
 
 
+def _streak(today: dt.date) -> int:
+    return streaks.streak(_r().event_days(today.isoformat()), today)
+
+
 def test_streak_counts_consecutive_days_up_to_today_or_yesterday(home):
     today = dt.date(2025, 3, 10)
-    assert progress.streak(None, today) == 0
+    assert _streak(today) == 0
     days = [today - dt.timedelta(days=n) for n in (1, 1, 2, 3, 5, 6)]
     _events_on(days)
-    assert progress.streak(None, today) == 3  # yesterday, the day before, and the one before
-    assert progress.streak(None, today + dt.timedelta(days=2)) == 0
+    assert _streak(today) == 3  # yesterday, the day before, and the one before
+    assert _streak(today + dt.timedelta(days=2)) == 0
     _events_on([today, today - dt.timedelta(days=4)])
-    assert progress.streak(None, today) == 7
+    assert _streak(today) == 7
 
 
 def test_time_on_pace_says_how_far_behind(track):
     started = dt.date(2025, 1, 6)
-    progress.enroll("mini", pace_hours=5, stack="node", started_on=started.isoformat())
-    enrolled = progress.enrollment("mini")
+    enrollment.enroll(_w(), "mini", pace_hours=5, stack="node", started_on=started.isoformat())
+    enrolled = enrollment.enrollment(_r(), "mini")
     assert enrolled is not None
     today = started + dt.timedelta(days=14)  # two weeks at 5 h/week: two 5-hour weeks expected
-    overlay = progress.overlay_for(track)
-    behind = progress.pace(track, enrolled, overlay, today)
+    overlay = marks.overlay_for(_r(), track)
+    behind = pace.pace(track, enrolled, overlay, today)
     assert behind["expected_weeks"] == 2 and behind["finished_weeks"] == 0
-    assert behind["message"] == "2 weeks behind your 5 h/week plan"
-    progress.mark(track, "week:1", "done")
-    progress.mark(track, "week:2", "skipped")
-    on = progress.pace(track, enrolled, progress.overlay_for(track), today)
-    assert on["message"] == "on pace with your 5 h/week plan"
+    assert behind["delta"] == -2
+    assert pace_words(behind)["message"] == "2 weeks behind your 5 h/week plan"
+    marks.mark(_w(), track, "week:1", "done")
+    marks.mark(_w(), track, "week:2", "skipped")
+    on = pace.pace(track, enrolled, marks.overlay_for(_r(), track), today)
+    assert on["delta"] == 0
+    assert pace_words(on)["message"] == "on pace with your 5 h/week plan"
 
 
 def test_activity_buckets_events_by_calendar_week(home):
     today = dt.date(2025, 3, 12)  # a Wednesday
     _events_on([today, today - dt.timedelta(days=2), today - dt.timedelta(days=3)])
-    weeks = progress.activity(store.open_store(), 3, today)
+    first, last = streaks.activity_window(3, today)
+    per_day = _r().events_per_day(first.isoformat(), last.isoformat())
+    weeks = streaks.activity(per_day, 3, today)
     assert [w["week_of"] for w in weeks] == ["2025-02-24", "2025-03-03", "2025-03-10"]
     assert [w["events"] for w in weeks] == [0, 1, 2]
 
 
 def test_progress_text_shows_statuses_and_an_activity_chart(cli, mini):
     cli("learnpath", "mark", "m-select", "in-progress", "--track", "mini")
-    progress.record_attempt(
+    projects.record_attempt(
+        _w(),
         "blog-api",
         stack="fastapi",
         status="fail",
@@ -395,9 +427,9 @@ def test_progress_text_shows_statuses_and_an_activity_chart(cli, mini):
 
 
 def test_import_merges_newer_status_wins_and_is_idempotent(track):
-    progress.mark(track, "week:1", "done")
-    progress.mark(track, "week:2", "in-progress")
-    doc = progress.export_data()
+    marks.mark(_w(), track, "week:1", "done")
+    marks.mark(_w(), track, "week:2", "in-progress")
+    doc = transfer.export_data(_r())
     # Elsewhere: week 2 was finished later; week 1 was reset earlier (older: must lose).
     for s in doc["statuses"]:
         if s["item"] == "m02-sql":
@@ -415,12 +447,12 @@ def test_import_merges_newer_status_wins_and_is_idempotent(track):
             "payload": {"status": "done"},
         }
     )
-    counts = progress.import_data(doc)
+    counts = transfer.import_data(_w(), doc)
     assert counts["statuses"] == 1 and counts["events"] == 1
-    overlay = progress.overlay_for(track)
+    overlay = marks.overlay_for(_r(), track)
     assert overlay.weeks == {"m01-http": "done", "m02-sql": "done"}
-    assert progress.import_data(doc) == dict.fromkeys(counts, 0)
-    assert len(progress.export_data()["events"]) == 3
+    assert transfer.import_data(_w(), doc) == dict.fromkeys(counts, 0)
+    assert len(transfer.export_data(_r())["events"]) == 3
 
 
 def test_import_refuses_what_is_not_an_export(cli, tmp_path):

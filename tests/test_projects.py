@@ -14,13 +14,27 @@ from pathlib import Path
 
 import pytest
 
-from learnpath import progress, store
+from learnpath import store
+from learnpath.cli import next_steps
+from learnpath.content import exercises
 from learnpath.errors import LearnpathError, StoreError, UsageError
+from learnpath.progress import dashboard, enrollment, projects, transfer
+from learnpath.progress.repository import Repository
 
 from .conftest import BIN, FIXTURES
 
 CONTENT = FIXTURES / "content"
 SOLUTION = CONTENT / "exercises" / "mini-api" / "solutions" / "python"
+
+
+def _r() -> Repository:
+    """The learner's progress for reading, opened as the CLI opens it."""
+    return Repository(store.reader())
+
+
+def _w() -> Repository:
+    """The learner's progress for writing, opened as the CLI opens it."""
+    return Repository(store.writer())
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +63,7 @@ def _stages(result) -> list[str]:
 
 @pytest.mark.slow
 def test_two_projects_of_one_exercise_keep_separate_stages(cli, tmp_path):
-    from learnpath.grading import project, session
+    from learnpath.grading import session
 
     py = _project(tmp_path, "mini-py", "exercise: mini-api\nid: py1\nrun: python server.py\n")
     js = _project(
@@ -61,11 +75,11 @@ def test_two_projects_of_one_exercise_keep_separate_stages(cli, tmp_path):
     assert _stages(cli("learnpath", "grade", str(js), "--json")) == ["health"]
     assert _stages(cli("learnpath", "grade", str(py), "--json")) == ["lookup", "health", "users"]
 
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     assert session.current_stage(ex, py) == "*"
     assert session.current_stage(ex, js) == "users"
     store.close_all()
-    by_id = {p["id"]: p for p in progress.projects()}
+    by_id = {p["id"]: p for p in projects.projects(_r())}
     assert by_id["py1"]["passed"] == ["health", "users", "lookup"]
     assert by_id["js1"]["passed"] == ["health"] and by_id["js1"]["stack"] == "express"
     assert by_id["js1"]["folder"] == str(js.resolve())
@@ -101,7 +115,8 @@ def _attempt(
     status: str = "fail",
     path: str | None = None,
 ):
-    return progress.record_attempt(
+    return projects.record_attempt(
+        _w(),
         "mini-api",
         stack="python",
         status=status,
@@ -116,7 +131,7 @@ def _attempt(
 def test_projects_count_every_stage_passed_once_and_never_report_skipped(home):
     _attempt("a", {"health": "pass"}, at=1, status="pass")
     _attempt("a", {"users": "fail", "health": "skipped"}, at=2)
-    (p,) = progress.projects()
+    (p,) = projects.projects(_r())
     assert p["passed"] == ["health"] and p["current_stage"] == "users"
     assert p["current_index"] == 2 and p["stages_total"] == 3
     assert p["current_title"] == "Register users"
@@ -124,28 +139,29 @@ def test_projects_count_every_stage_passed_once_and_never_report_skipped(home):
     assert p["last_grade"]["status"] == "fail"
     # Each project's state is its own; without a project, the exercise's attempts all count.
     _attempt("b", {"health": "fail"}, at=3)
-    assert progress.exercise_state("mini-api", project="b")["passed_stages"] == []
-    assert progress.exercise_state("mini-api", project="a")["passed_stages"] == ["health"]
-    assert progress.exercise_state("mini-api")["attempts"] == 3
+    assert projects.exercise_state(_r(), "mini-api", project="b")["passed_stages"] == []
+    assert projects.exercise_state(_r(), "mini-api", project="a")["passed_stages"] == ["health"]
+    assert projects.exercise_state(_r(), "mini-api")["attempts"] == 3
 
 
 # -- the home knows the work ----------------------------------------------------------------------
 
 
 def test_the_active_project_comes_first_in_the_home(cli, mini):
-    from learnpath import curriculum
+    from learnpath.content import curriculum
 
     track = curriculum.load_track("mini")
-    assert progress.dashboard(track)["active_project"] is None
-    progress.register_project("p1", "mini-api", stack="python", path="/home/learner/p one")
-    data = progress.dashboard(track)
+    assert dashboard.dashboard(_r(), track)["active_project"] is None
+    projects.register_project(_w(), "p1", "mini-api", stack="python", path="/home/learner/p one")
+    data = dashboard.dashboard(_r(), track)
     assert data["active_project"]["id"] == "p1"
-    first = data["next_actions"][0]
+    assert data["next_actions"][0]["kind"] == "grade-project"  # data: the CLI words it
+    first = next_steps.worded(data)[0]
     assert first["command"] == "learnpath grade '/home/learner/p one'"
     assert "stage 1 of 3" in first["label"]
     # After a passing grade the new stage's instructions come first, then grading it.
     _attempt("p1", {"health": "pass"}, at=time.time(), status="pass", path="/home/learner/p one")
-    actions = progress.dashboard(track)["next_actions"]
+    actions = next_steps.worded(dashboard.dashboard(_r(), track))
     assert [a["command"] for a in actions[:2]] == [
         "learnpath stage '/home/learner/p one'",
         "learnpath grade '/home/learner/p one'",
@@ -180,7 +196,7 @@ def test_exercises_lists_every_exercise_with_the_learners_projects(cli):
 
 
 def test_start_uses_the_onboarding_stack_writes_an_id_and_becomes_active(cli, tmp_path):
-    progress.enroll("backend", stack="python")
+    enrollment.enroll(_w(), "backend", stack="python")
     store.close_all()
     dest = tmp_path / "proj"
     result = cli("learnpath", "start", "mini-api", str(dest))
@@ -195,13 +211,13 @@ def test_start_uses_the_onboarding_stack_writes_an_id_and_becomes_active(cli, tm
     other = yaml.safe_load((again / "learnpath.yml").read_text())["id"]
     assert other != cfg["id"]  # a restart from scratch is a new project
     store.close_all()
-    active = progress.active_project()
+    active = projects.active_project(_r())
     assert active is not None and active["id"] == other
     assert active["folder"] == str(again.resolve())
 
 
 def test_start_says_plainly_when_a_stack_has_no_starter_and_suggests_ids(cli, tmp_path):
-    progress.enroll("backend", stack="java")
+    enrollment.enroll(_w(), "backend", stack="java")
     store.close_all()
     java = cli("learnpath", "start", "mini-api", str(tmp_path / "j"))
     assert java.returncode == 2
@@ -288,10 +304,13 @@ def _export(**rows) -> dict:
     ],
 )
 def test_import_checks_values_and_imports_nothing_when_one_is_bad(rows, message, mini):
+    # Checked before the store is opened: 'learnpath import' of a bad file creates nothing.
     with pytest.raises(UsageError, match="nothing was imported") as err:
-        progress.import_data(_export(**rows), "bad.json")
+        transfer.checked_rows(_export(**rows), "bad.json")
     assert message in str(err.value)
-    assert store.open_store(create=False) is None  # nothing written, not even a database
+    with pytest.raises(UsageError, match="nothing was imported"):
+        transfer.import_data(_w(), _export(**rows), "bad.json")
+    assert not any(_r().dump().values())  # nothing written
 
 
 def test_a_bad_date_cannot_be_imported_so_the_home_keeps_working(cli, mini, tmp_path):
@@ -305,9 +324,9 @@ def test_a_bad_date_cannot_be_imported_so_the_home_keeps_working(cli, mini, tmp_
 
 
 def test_scaffold_refuses_a_symlink_inside_the_folder_it_writes(tmp_path):
-    from learnpath.grading import project, scaffold
+    from learnpath.grading import scaffold
 
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     dest = tmp_path / "proj"
     dest.mkdir()
     keep = dest / "notes.txt"
@@ -319,9 +338,9 @@ def test_scaffold_refuses_a_symlink_inside_the_folder_it_writes(tmp_path):
 
 
 def test_scaffold_refuses_a_symlinked_folder_inside_the_destination(tmp_path):
-    from learnpath.grading import project, scaffold
+    from learnpath.grading import scaffold
 
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     dest = tmp_path / "proj"
     dest.mkdir()
     elsewhere = dest / "mine"
@@ -387,12 +406,13 @@ def test_a_worker_that_never_exits_is_stopped_not_a_traceback(monkeypatch, tmp_p
 
 
 def test_the_weeks_exercise_shows_its_latest_project_not_a_mix(mini):
-    from learnpath import curriculum
+    from learnpath.content import curriculum
 
     track = curriculum.load_track("mini")
 
     def blog(project_id: str, stages: dict[str, str], at: float) -> None:
-        progress.record_attempt(
+        projects.record_attempt(
+            _w(),
             "blog-api",
             stack="fastapi",
             status="pass",
@@ -405,5 +425,5 @@ def test_the_weeks_exercise_shows_its_latest_project_not_a_mix(mini):
 
     blog("old", {"health": "pass", "users": "pass"}, at=1)
     blog("new", {"health": "pass"}, at=2)
-    (ex,) = progress.dashboard(track)["current_week"]["exercises"]
+    (ex,) = dashboard.dashboard(_r(), track)["current_week"]["exercises"]
     assert ex["passed_stages"] == ["health"] and ex["attempts"] == 1

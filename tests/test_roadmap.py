@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
+from pathlib import Path
 
-from .conftest import require_tool
+import pytest
+
+from .conftest import FIXTURES, require_tool
 
 
 def roadmap_json(cli, *args: str) -> dict:
@@ -47,7 +52,9 @@ def test_json_has_48_weeks_in_4_phases_and_3_branches_of_12(cli):
         for t in w["topics"]:
             assert set(t) == {"id", "title", "roadmap", "status"}
         for r in w["resources"]:
-            assert set(r) == {"title", "url", "type"}
+            assert set(r) == {"title", "url", "type", "cost"}
+            assert r["cost"] in ("free", "paid")
+        assert set(w["exercise_status"]) == set(w["exercises"])
 
 
 def test_text_tree_is_plain_when_not_a_tty(cli):
@@ -187,9 +194,9 @@ def test_on_a_narrow_terminal_tree_lines_are_cut_but_the_footer_wraps_whole(monk
     import re
     import sys
 
-    from learnpath import curriculum
     from learnpath.cli.output import plain, print_markup
     from learnpath.cli.tree import roadmap_lines
+    from learnpath.content import curriculum
     from learnpath.status import EMPTY
 
     class Terminal(io.StringIO):
@@ -208,3 +215,64 @@ def test_on_a_narrow_terminal_tree_lines_are_cut_but_the_footer_wraps_whole(monk
     assert len(footer) > 60 and footer.startswith("Topics of a branch")
     tail = " ".join(shown[-3:])
     assert footer.split()[-4:] == tail.split()[-4:] and "--specialization" in tail
+
+
+@pytest.fixture
+def labelled(tmp_path, monkeypatch) -> Path:
+    """The mini track with a planned exercise and a paid book in week 2."""
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURES / "mini", root)
+    week2 = root / "mini" / "m02-sql.yaml"
+    text = week2.read_text()
+    text = text.replace("exercises: [blog-api]", "exercises: [rest-notes]")
+    text = text.replace("resources:\n", PAID_BOOK, 1)
+    assert "rest-notes" in text and "cost: paid" in text
+    week2.write_text(text)
+    monkeypatch.setenv("LEARNPATH_PATH", str(root))
+    return root
+
+
+PAID_BOOK = """resources:
+  - title: A paid book on SQL
+    url: https://example.org/sql-book
+    type: book
+    cost: paid
+"""
+
+
+def test_week_view_labels_exercises_and_paid_resources(cli, labelled):
+    ready = cli("explore-roadmap", "mini", "--week", "1")
+    assert ready.returncode == 0, ready.stderr
+    assert "blog-api  graded: learnpath start blog-api" in ready.stdout
+    assert "No graded exercise" not in ready.stdout
+    planned = cli("explore-roadmap", "mini", "--week", "2")
+    assert planned.returncode == 0, planned.stderr
+    assert "rest-notes  graded exercise coming" in planned.stdout
+    assert "No graded exercise this week yet." in planned.stdout
+    assert re.search(r"book paid +A paid book on SQL", planned.stdout), planned.stdout
+
+
+def test_tree_labels_exercises(cli, labelled):
+    result = cli("explore-roadmap", "mini")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any("Week  1 HTTP basics" in line and "· graded: blog-api" in line for line in lines)
+    assert any("Week  2 " in line and "· rest-notes: exercise coming" in line for line in lines)
+
+
+def test_exports_label_exercises_and_paid_resources(cli, labelled, tmp_path):
+    week = json.loads(cli("explore-roadmap", "mini", "--week", "2", "-f", "json").stdout)
+    assert week["exercise_status"] == {"rest-notes": "planned"}
+    assert [r["cost"] for r in week["resources"]][:1] == ["paid"]
+    data = json.loads(cli("explore-roadmap", "mini", "-f", "json").stdout)
+    first = data["phases"][0]["weeks"][0]
+    assert first["exercise_status"] == {"blog-api": "ready"}
+    md = cli("explore-roadmap", "mini", "-f", "markdown").stdout
+    assert "- [A paid book on SQL](https://example.org/sql-book) — book (paid)" in md
+    assert "Exercises: `rest-notes` (graded exercise coming)" in md
+    assert "Exercises: `blog-api` (graded: learnpath start blog-api)" in md
+    page = cli("explore-roadmap", "mini", "-f", "html").stdout
+    assert 'A paid book on SQL</a> (book) <span class="paid">paid</span>' in page
+    assert '<span class="ex planned">graded exercise coming</span>' in page
+    assert '<span class="ex ready">graded: learnpath start blog-api</span>' in page
+    assert page.count("<p>No graded exercise this week yet.</p>") == 1

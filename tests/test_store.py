@@ -11,10 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from learnpath import progress, store
+from learnpath import store
 from learnpath.errors import StoreError
+from learnpath.progress import dashboard, enrollment, marks, projects
+from learnpath.progress.repository import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _r() -> Repository:
+    """The learner's progress for reading, opened as the CLI opens it."""
+    return Repository(store.reader())
+
+
+def _w() -> Repository:
+    """The learner's progress for writing, opened as the CLI opens it."""
+    return Repository(store.writer())
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +37,8 @@ def _fresh_connections():
 
 
 def _attempt(exercise: str = "blog-api", n: int = 3) -> int:
-    return progress.record_attempt(
+    return projects.record_attempt(
+        _w(),
         exercise,
         stack="fastapi",
         status="fail",
@@ -49,14 +62,14 @@ def test_new_database_is_marked_as_ours_with_wal_and_foreign_keys(home):
 
 
 def test_reading_never_creates_the_database(home, mini):
-    from learnpath import curriculum
+    from learnpath.content import curriculum
 
     track = curriculum.load_track("mini")
-    assert progress.overlay_for(track).weeks == {}
-    assert progress.chosen_specialization(track) is None
-    assert progress.exercise_state("blog-api")["attempts"] == 0
-    progress.dashboard(track)
-    progress.report(track)
+    assert marks.overlay_for(_r(), track).weeks == {}
+    assert enrollment.chosen_specialization(_r(), track) is None
+    assert projects.exercise_state(_r(), "blog-api")["attempts"] == 0
+    dashboard.dashboard(_r(), track)
+    dashboard.report(_r(), track)
     assert not (home / "progress.db").exists()
 
 
@@ -64,11 +77,11 @@ def test_a_blank_database_file_reads_as_no_progress_and_the_next_write_migrates_
     db = home / "progress.db"
     db.write_bytes(b"")  # created, but its first migration never ran
     assert store.open_store(create=False) is None
-    assert progress.exercise_state("blog-api")["attempts"] == 0
+    assert projects.exercise_state(_r(), "blog-api")["attempts"] == 0
     assert db.read_bytes() == b"", "reading must not migrate (or write) the file"
     _attempt()
     store.close_all()
-    assert progress.exercise_state("blog-api")["attempts"] == 1
+    assert projects.exercise_state(_r(), "blog-api")["attempts"] == 1
     assert store.check() == "ok"
 
 
@@ -162,7 +175,8 @@ def test_a_full_disk_is_a_clear_error_and_the_data_stays(home):
     pages = s.value("PRAGMA page_count")
     s.conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(StoreError, match="disk is full"):
-        progress.record_attempt(
+        projects.record_attempt(
+            _w(),
             "blog-api",
             stack="fastapi",
             status="pass",
@@ -171,7 +185,7 @@ def test_a_full_disk_is_a_clear_error_and_the_data_stays(home):
             stages=[{"stage": f"s{i}", "status": "pass", "message": "x" * 4000} for i in range(50)],
         )
     store.close_all()
-    assert progress.exercise_state("blog-api")["attempts"] == 1
+    assert projects.exercise_state(_r(), "blog-api")["attempts"] == 1
     assert store.check() == "ok"
     assert first == 1
 

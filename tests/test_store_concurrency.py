@@ -16,26 +16,42 @@ BIN = Path(sys.executable).parent
 # A grading run: one attempt with many stage rows per transaction, in a tight loop.
 WRITER = """
 import sys, time
-from learnpath import progress
+from learnpath import store
+from learnpath.progress import projects
+from learnpath.progress.repository import Repository
 n = int(sys.argv[1])
 stages = [{"stage": f"stage-{i}", "status": "pass" if i % 3 else "fail", "passed": i,
            "failed": i % 2, "duration": 0.5, "message": "m" * 200} for i in range(40)]
 print("ready", flush=True)
 i = 0
 while n < 0 or i < n:
-    progress.record_attempt("blog-api", stack="fastapi", status="fail", started_at=time.time(),
-                            finished_at=time.time(), stages=stages, report={"i": i})
+    projects.record_attempt(Repository(store.writer()), "blog-api", stack="fastapi",
+                            status="fail", started_at=time.time(), finished_at=time.time(),
+                            stages=stages, report={"i": i})
     i += 1
 """
 
 MARKER = """
 import sys
-from learnpath import curriculum, progress
+from learnpath.content import curriculum
+from learnpath import store
+from learnpath.progress import marks
+from learnpath.progress.repository import Repository
 t = curriculum.load_track("mini")
 items = ["week:1", "week:2", "m-http-verbs", "m-status"]
 for i in range(int(sys.argv[1])):
-    progress.mark(t, items[i % len(items)], ["done", "in-progress", "todo"][i % 3])
+    status = ["done", "in-progress", "todo"][i % 3]
+    marks.mark(Repository(store.writer()), t, items[i % len(items)], status)
 """
+
+
+def _attempts() -> int:
+    """Attempts of blog-api, read as the CLI reads them."""
+    from learnpath import store
+    from learnpath.progress import projects
+    from learnpath.progress.repository import Repository
+
+    return projects.exercise_state(Repository(store.reader()), "blog-api")["attempts"]
 
 
 def _count(home: Path, sql: str) -> int:
@@ -107,17 +123,17 @@ def test_sigkill_mid_write_leaves_a_consistent_database(home):
     assert kills >= 30, f"seed {seed}: only {kills} processes were killed mid-run"
     # Every writer may have died before the first migration committed: learnpath reads that
     # file as "no progress yet", and the next writer migrates it.
-    from learnpath import progress, store
+    from learnpath import store
 
     store.close_all()
-    before = progress.exercise_state("blog-api")["attempts"]
+    before = _attempts()
     store.close_all()
     finish = subprocess.run(
         [sys.executable, "-c", WRITER, "2"], capture_output=True, text=True, timeout=120
     )
     assert finish.returncode == 0, f"seed {seed}: {finish.stderr[-2000:]}"
     _assert_consistent(home, before + 2, f"seed {seed}")
-    assert progress.exercise_state("blog-api")["attempts"] == before + 2
+    assert _attempts() == before + 2
     store.close_all()
 
 
@@ -125,7 +141,9 @@ def test_sigkill_mid_write_leaves_a_consistent_database(home):
 # lands before the first migration committed, every time.
 KILLED_IN_MIGRATION = """
 import os, signal
-from learnpath import progress, store
+from learnpath import store
+from learnpath.progress import projects
+from learnpath.progress.repository import Repository
 real = store._runner
 def runner(name, statements):
     run = real(name, statements[:2])
@@ -134,8 +152,9 @@ def runner(name, statements):
         os.kill(os.getpid(), signal.SIGKILL)
     return killed
 store._runner = runner
-progress.record_attempt("blog-api", stack="fastapi", status="fail", started_at=1.0,
-                        finished_at=2.0, stages=[{"stage": "health", "status": "pass"}])
+projects.record_attempt(Repository(store.writer()), "blog-api", stack="fastapi", status="fail",
+                        started_at=1.0, finished_at=2.0,
+                        stages=[{"stage": "health", "status": "pass"}])
 """
 
 
@@ -146,11 +165,11 @@ def test_killed_before_the_first_migration_committed(home):
     assert child.returncode == -signal.SIGKILL, child.stderr
     db = home / "progress.db"
     assert db.exists() and _count(home, "SELECT count(*) FROM sqlite_master") == 0
-    from learnpath import progress, store
+    from learnpath import store
 
     store.close_all()
     # A reader sees no progress and leaves the file as it is.
-    assert progress.exercise_state("blog-api")["attempts"] == 0
+    assert _attempts() == 0
     assert _count(home, "SELECT count(*) FROM sqlite_master") == 0
     # The next writer migrates it and writes.
     done = subprocess.run(
@@ -158,7 +177,7 @@ def test_killed_before_the_first_migration_committed(home):
     )
     assert done.returncode == 0, done.stderr
     _assert_consistent(home, 1, "after a kill mid-migration")
-    assert progress.exercise_state("blog-api")["attempts"] == 1
+    assert _attempts() == 1
     store.close_all()
 
 

@@ -7,9 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from learnpath import progress, store
+from learnpath import store
+from learnpath.content import exercises
+from learnpath.progress import projects
+from learnpath.progress.repository import Repository
 
 CONTENT = Path(__file__).resolve().parent / "fixtures" / "content"
+
+
+def _r() -> Repository:
+    """The learner's progress for reading, opened as the CLI opens it."""
+    return Repository(store.reader())
+
+
+def _w() -> Repository:
+    """The learner's progress for writing, opened as the CLI opens it."""
+    return Repository(store.writer())
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +70,7 @@ def test_version_1_database_migrates_keeping_attempts_and_accepts_skip(home):
 
     s = store.open_store()
     assert s is not None
-    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 3
+    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 4
     kept = [
         tuple(r)
         for r in s.rows(
@@ -69,7 +82,8 @@ def test_version_1_database_migrates_keeping_attempts_and_accepts_skip(home):
     assert s.value("PRAGMA foreign_key_check") is None
     assert s.value("PRAGMA integrity_check") == "ok"
 
-    attempt = progress.record_attempt(
+    attempt = projects.record_attempt(
+        _w(),
         "blog-api",
         stack="fastapi",
         status="pass",
@@ -126,12 +140,12 @@ def test_version_2_database_migrates_and_an_older_project_keeps_its_stages(
     _version_2_database(path)
     s = store.open_store()
     assert s is not None
-    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 3
+    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 4
     kept = s.rows("SELECT id, exercise, project FROM exercise_attempts")
     assert [tuple(r) for r in kept] == [(3, "mini-api", None)]
     assert s.value("PRAGMA integrity_check") == "ok"
 
-    ex = project.load_exercise("mini-api")
+    ex = exercises.get("mini-api")
     # A folder an earlier learnpath made (no id in learnpath.yml) carries on where it was ...
     old = tmp_path / "old"
     old.mkdir()
@@ -146,7 +160,8 @@ def test_version_2_database_migrates_and_an_older_project_keeps_its_stages(
     # The older folder's first grade adopts the attempts recorded before projects existed.
     pid, derived = session.project_id(old, project.read_project(old))
     assert derived
-    progress.record_attempt(
+    projects.record_attempt(
+        _w(),
         "mini-api",
         stack="python",
         status="fail",
@@ -159,6 +174,41 @@ def test_version_2_database_migrates_and_an_older_project_keeps_its_stages(
     )
     owners = {r[0] for r in s.rows("SELECT project FROM exercise_attempts")}
     assert owners == {pid}
-    (mine,) = progress.projects()
+    (mine,) = projects.projects(_r())
     assert mine["passed"] == ["health", "users"] and mine["current_stage"] == "lookup"
     assert mine["attempts"] == 2
+
+
+def _version_3_database(path) -> None:
+    """What learnpath wrote before knowledge checks were shuffled: three migrations and a quiz
+    attempt without a seed (its choices were shown in file order)."""
+    from sqlite_utils import Database, Migrations
+
+    older = Migrations("learnpath")
+    for name, _, statements in store.MIGRATIONS[:3]:
+        older(name=name)(store._runner(name, statements))
+    db = Database(path)
+    older.apply(db)
+    db.execute(f"PRAGMA application_id = {store.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO quiz_attempts (id, uuid, track, week, taken_at, score, total, answers) "
+        """VALUES (4, 'q4', 'mini', 'm01-http', 1.0, 2, 3, '{"q1": [1], "q2": [0, 2]}')"""
+    )
+    db.conn.commit()
+    db.close()
+
+
+def test_version_3_database_keeps_its_quiz_attempts_shown_in_file_order(home, cli, mini):
+    path = home / store.DB_NAME
+    _version_3_database(path)
+    s = store.open_store()
+    assert s is not None
+    assert s.value("PRAGMA user_version") == store.SCHEMA_VERSION == 4
+    kept = s.rows("SELECT id, score, answers, seed FROM quiz_attempts")
+    assert [tuple(r) for r in kept] == [(4, 2, '{"q1": [1], "q2": [0, 2]}', None)]
+    store.close_all()
+    review = cli("learnpath", "quiz", "1", "--track", "mini", "--review")
+    assert review.returncode == 0, review.stderr
+    assert "(choices as shown: file order)" in review.stdout
+    assert "your answer: 1) GET; 3) POST" in review.stdout

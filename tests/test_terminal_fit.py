@@ -13,15 +13,28 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from learnpath import curriculum, export, progress, store
+from learnpath import export, store
 from learnpath.cli import views
 from learnpath.cli.dashboard import compact_dashboard
 from learnpath.cli.output import markup_escape, plain
+from learnpath.content import curriculum
+from learnpath.progress import dashboard, marks, projects
+from learnpath.progress.repository import Repository
 from learnpath.status import EMPTY
 
 from .conftest import require_tool
 
 BIN = Path(sys.executable).parent
+
+
+def _r() -> Repository:
+    """The learner's progress for reading, opened as the CLI opens it."""
+    return Repository(store.reader())
+
+
+def _w() -> Repository:
+    """The learner's progress for writing, opened as the CLI opens it."""
+    return Repository(store.writer())
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +64,7 @@ def test_an_unknown_specialization_is_reported_as_such_not_as_a_week(cli):
 
 @pytest.mark.parametrize("height", [21, 16, 12, 37])
 def test_the_compact_dashboard_never_takes_more_lines_than_it_is_given(height):
-    data = progress.dashboard(curriculum.load_track("backend"))
+    data = dashboard.dashboard(_r(), curriculum.load_track("backend"))
     lines = compact_dashboard(data, height)
     assert len(lines) <= height
     assert plain(lines[0]).startswith("Backend & Database Development (backend) — 0% done")
@@ -91,9 +104,9 @@ def test_html_cards_show_how_to_open_them_and_do_not_stretch_their_row():
 def test_html_marks_done_and_in_progress_topics(home):
     track = curriculum.load_track("backend")
     week = track.find_week(3)
-    progress.set_status(track, "topic", week.topics[0].id, "done", week=week)
-    progress.set_status(track, "topic", week.topics[1].id, "in-progress", week=week)
-    page = export.to_html(export.roadmap_dict(track, progress.overlay_for(track)))
+    marks.set_status(_w(), track, "topic", week.topics[0].id, "done", week=week)
+    marks.set_status(_w(), track, "topic", week.topics[1].id, "in-progress", week=week)
+    page = export.to_html(export.roadmap_dict(track, marks.overlay_for(_r(), track)))
     assert f'<li class="topic done" data-status="done" title="done">{week.topics[0].title}' in (
         page
     )
@@ -203,8 +216,8 @@ def test_the_home_fits_80x24_after_a_week_and_after_the_roadmap_pager(home):
 
 
 def test_the_compact_dashboard_shows_the_active_project_within_its_lines(home, tmp_path):
-    progress.register_project("p1", "blog-api", stack="fastapi", path=str(tmp_path / "blog"))
-    data = progress.dashboard(curriculum.load_track("backend"))
+    projects.register_project(_w(), "p1", "blog-api", stack="fastapi", path=str(tmp_path / "blog"))
+    data = dashboard.dashboard(_r(), curriculum.load_track("backend"))
     assert data["active_project"], "the dashboard knows the project"
     lines = compact_dashboard(data, 21)
     assert len(lines) <= 21

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from learnpath import curriculum
+from learnpath.content import curriculum
 from learnpath.errors import ContentError
 
 from .conftest import FIXTURES
@@ -62,9 +62,11 @@ def test_builtin_curriculum_is_valid_and_complete():
         assert all(o.startswith("You can") for o in w.objectives), w.id
         assert all(r.url.startswith("https://") for r in w.resources), w.id
     cov = {row["path"]: row["percent"] for row in curriculum.coverage(backend, roadmaps)}
-    assert cov["main path"] >= 90
-    assert cov["API Specialist"] >= 80
-    assert cov["Database Admin"] >= 80
+    # Topics are tagged only with the roadmap nodes they really teach: these floors are today's
+    # honest figures, so an accidental loss of tags fails here.
+    assert cov["main path"] >= 70
+    assert cov["API Specialist"] >= 90
+    assert cov["Database Admin"] >= 65
 
 
 THREE_MISTAKES = """\
@@ -330,7 +332,7 @@ def test_overlay_with_new_id_for_an_existing_week_is_an_error(cli, mini, overlay
 @pytest.mark.parametrize("lone_first", [True, False])
 def test_a_lone_module_overlays_backend_even_beside_another_track(tmp_path, lone_first):
     # `learnpath validate a/module.yaml b/` used to merge the lone module into b's track.
-    builtin = curriculum.paths.curriculum_dirs()[0] / "backend"
+    builtin = curriculum.locations.curriculum_roots()[0] / "backend"
     week1 = next(p for p in sorted(builtin.rglob("w01-*.yaml")))
     lone = tmp_path / "a" / week1.name
     lone.parent.mkdir()

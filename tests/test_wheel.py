@@ -74,7 +74,7 @@ def test_wheel_install_runs_explore_roadmap_from_elsewhere(wheel_venv, elsewhere
         [
             str(wheel_venv / "bin" / "python"),
             "-c",
-            "from learnpath import paths; print(paths.content_root())",
+            "from learnpath.content import locations; print(locations.builtin_root())",
         ],
         capture_output=True,
         text=True,

@@ -9,6 +9,10 @@ the same concurrent load. Two measures, each the median over the rounds:
 - each round's p95 latency, with a small absolute floor: a busy machine slows both routes alike;
   it catches what costs time but no CPU (a sleep, a wait) and is the only measure with --url.
 
+What a busy machine can prevent is reported as skipped, never failed: filling the table within
+the check's time, a baseline that cannot finish its rounds, a request that times out. A measured
+route that cannot finish while its baseline finishes with room to spare is a failure.
+
 - Table growth: with 2,000 articles, a page of 20 must cost about what one article costs. A list
   that loads every row and slices the page in the app, or sleeps, fails this.
 - Page growth: a page of 100 must cost a few times a page of 1, not a hundred times one article's
@@ -40,7 +44,8 @@ ROUNDS = 5  # alternating rounds per pair of routes
 BIG_PAGE = 100
 TIMEOUT_S = 10  # one request
 ROUND_DEADLINE_S = 10  # one route's round: a healthy server needs well under a second
-BASELINE_LIMIT_MS = 2_000  # a baseline slower than this is a problem in itself
+COMPARE_BUDGET_S = 18  # all rounds of one comparison, inside the engine's 30 s per check
+BASELINE_LIMIT_MS = 2_000  # a baseline slower than this cannot be measured against
 TABLE_FACTOR, PAGE_FACTOR = 4.0, 6.0  # p95 latency budgets: sleeps, waits, stalls
 FLOOR_MS = 5.0
 TABLE_CPU_FACTOR, PAGE_CPU_FACTOR = 3.0, 5.5  # CPU time per request budgets: N+1, no LIMIT
@@ -51,6 +56,8 @@ CPU_FLOOR_MS = 0.1
 class Round:
     latencies: list[float] = field(default_factory=list)  # ms, measured requests only
     problems: list[str] = field(default_factory=list)
+    timeouts: int = 0  # requests without an answer within TIMEOUT_S: slow, not wrong
+    seconds: float = 0.0  # how long the round took
     bodies: list[bytes] = field(default_factory=list)
     cpu_ms: float | None = None  # the server's CPU time per request, when it can be read
 
@@ -121,7 +128,11 @@ async def _send_all(
                     conn = await asyncio.open_connection(host, port)
                 conn[1].write(request or requests[0])
                 status, body, open_ = await asyncio.wait_for(_read_response(conn[0]), TIMEOUT_S)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            except TimeoutError:
+                result.timeouts += 1
+                conn = None
+                continue
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 result.problems.append(f"{type(exc).__name__}: {exc}".strip(": "))
                 conn = None
                 continue
@@ -137,8 +148,10 @@ async def _send_all(
         if conn is not None:
             conn[1].close()
 
+    started = time.perf_counter()
     tasks = [asyncio.ensure_future(client()) for _ in range(clients)]
     done, pending = await asyncio.wait(tasks, timeout=deadline)
+    result.seconds = time.perf_counter() - started
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
@@ -185,16 +198,32 @@ def table() -> dict:
     return {}
 
 
-def _compare(api, server, measured: str, baseline: str) -> tuple[list[Round], list[Round]]:
-    """Alternating rounds of ``measured`` and ``baseline`` under the same load (ABBAAB...)."""
+def _compare(
+    api, server, measured: str, baseline: str, factor: float
+) -> tuple[list[Round], list[Round]]:
+    """Alternating rounds of ``baseline`` and ``measured`` under the same load (ABBAAB...).
+
+    A round that cannot finish is judged against the baseline's rounds: when they finished with
+    room to spare, the measured route is too slow (fail); otherwise the machine is (skip).
+    """
     host, port = _target(api)
     rounds: dict[str, list[Round]] = {measured: [], baseline: []}
+    started = time.perf_counter()
     for index in range(ROUNDS):
-        pair = (measured, baseline) if index % 2 == 0 else (baseline, measured)
+        # The baseline goes first, so a measured round that cannot finish is judged against a
+        # baseline measured before it: after it, the server may still be busy with its backlog.
+        pair = (baseline, measured) if index % 2 == 0 else (measured, baseline)
         for path in pair:
+            # The whole comparison stays inside the engine's bound on one check.
+            deadline = min(ROUND_DEADLINE_S, COMPARE_BUDGET_S - (time.perf_counter() - started))
+            if deadline < 1:
+                pytest.skip(
+                    f"could not be measured now: {index} of {ROUNDS} rounds took "
+                    f"{COMPARE_BUDGET_S} s; the machine is too busy. Run it again later."
+                )
             requests = [_request(host, port, path)] * PER_ROUND
             cpu_before = _server_cpu_ns(server)
-            done = asyncio.run(_send_all(host, port, requests, CLIENTS, ROUND_DEADLINE_S))
+            done = asyncio.run(_send_all(host, port, requests, CLIENTS, deadline))
             cpu_after = _server_cpu_ns(server)
             if cpu_before is not None and cpu_after is not None:
                 done.cpu_ms = (cpu_after - cpu_before) / 1e6 / (PER_ROUND + CLIENTS)
@@ -203,14 +232,37 @@ def _compare(api, server, measured: str, baseline: str) -> tuple[list[Round], li
                 f"expected every GET {path} to answer 200 with {CLIENTS} concurrent clients, "
                 f"got {len(done.problems)} problems, e.g. {done.problems[:1]}",
             )
-            expect(
-                len(done.latencies) >= PER_ROUND,
-                f"expected {PER_ROUND} GET {path} from {CLIENTS} concurrent clients to finish "
-                f"within {ROUND_DEADLINE_S} s, only {len(done.latencies)} did (is something "
-                "blocking, e.g. a sleep or slow synchronous work in an async handler?)",
-            )
             rounds[path].append(done)
+            _judge_unfinished(measured, rounds[measured], baseline, rounds[baseline], factor)
     return rounds[measured], rounds[baseline]
+
+
+def _judge_unfinished(
+    measured: str, mine: list[Round], baseline: str, base: list[Round], factor: float
+) -> None:
+    """A round that did not finish: the machine is too busy (skip) unless every baseline round
+    finished with room for the allowed factor twice over (then the measured route is too slow)."""
+    if any(len(r.latencies) < PER_ROUND for r in base):
+        pytest.skip(
+            f"could not be measured now: {PER_ROUND} GET {baseline} (the baseline) did not "
+            f"finish in time; the machine is too busy. Run it again later."
+        )
+    slow = next((r for r in mine if len(r.latencies) < PER_ROUND), None)
+    if slow is None or not base:
+        return
+    base_s = max(r.seconds for r in base)
+    expect(
+        2 * factor * base_s >= slow.seconds,
+        f"expected {PER_ROUND} GET {measured} from {CLIENTS} concurrent clients to finish "
+        f"within {factor:g} x the time of {PER_ROUND} GET {baseline} ({base_s:.2f} s at "
+        f"most), but only {len(slow.latencies)} finished in {slow.seconds:.1f} s (is "
+        "something blocking, e.g. a sleep or slow synchronous work in an async handler?)",
+    )
+    pytest.skip(
+        f"could not be measured now: {PER_ROUND} GET {measured} did not finish in "
+        f"{slow.seconds:.1f} s while the baseline took {base_s:.1f} s; the machine is too "
+        "busy to tell. Run it again later."
+    )
 
 
 def _verdict(
@@ -226,13 +278,13 @@ def _verdict(
     p95_base = statistics.median(r.p95 for r in base)
     median = statistics.median(statistics.median(r.latencies) for r in mine)
     median_base = statistics.median(statistics.median(r.latencies) for r in base)
-    expect(
-        p95_base <= BASELINE_LIMIT_MS,
-        f"expected GET {baseline} (the baseline) to have a p95 well under "
-        f"{BASELINE_LIMIT_MS / 1000:g} s with {CLIENTS} concurrent clients, got {p95_base:.0f} ms "
-        "(a single-row read should take milliseconds: is every request doing slow work, e.g. "
-        "re-reading files, hashing, or a full-table scan?)",
-    )
+    if p95_base > BASELINE_LIMIT_MS:
+        pytest.skip(
+            f"could not be measured: GET {baseline} (the baseline) has a p95 of "
+            f"{p95_base:.0f} ms with {CLIENTS} concurrent clients, too slow to compare against "
+            "(a single-row read should take milliseconds: a busy machine, or every request "
+            "doing slow work such as re-reading files or hashing)"
+        )
     budget = factor * p95_base + FLOOR_MS
     cpu_known = all(r.cpu_ms is not None for r in mine + base)
     cpu = statistics.median(r.cpu_ms or 0.0 for r in mine)
@@ -303,12 +355,12 @@ def test_the_table_fills_under_concurrent_writes(api, blog, alice, table):
         f"once, got {len(done.problems)} problems out of {len(requests)}, e.g. "
         f"{done.problems[:1]} (a 500 here is often 'database is locked': set a busy timeout)",
     )
-    expect(
-        len(done.latencies) == len(requests),
-        f"expected {len(requests)} POST /api/articles from {SEED_CLIENTS} clients to finish "
-        f"within {SEED_DEADLINE_S} s, only {len(done.latencies)} did in {took:.1f} s "
-        "(is each write slow, e.g. an fsync per commit without WAL, or a sleep?)",
-    )
+    if len(done.latencies) < len(requests):
+        pytest.skip(
+            f"could not be measured now: only {len(done.latencies)} of {len(requests)} articles "
+            f"were created in {took:.1f} s by {SEED_CLIENTS} concurrent writers (a busy machine, "
+            "or slow writes such as an fsync per commit without WAL). Run it again later."
+        )
     first = expect_json(api.get("/api/articles?limit=1"))
     table["slug"] = first["articles"][0]["slug"]
     table["count"] = first["articlesCount"]
@@ -324,7 +376,7 @@ def test_a_page_costs_the_same_in_a_big_table(api, server, table):
     """With 2,000 articles, a page costs at most 3 x the CPU and 4 x the p95 of one article."""
     _need_table(table)
     measured, baseline = "/api/articles", f"/api/articles/{table['slug']}"
-    mine, base = _compare(api, server, measured, baseline)
+    mine, base = _compare(api, server, measured, baseline, TABLE_FACTOR)
     _verdict(
         measured,
         mine,
@@ -346,13 +398,18 @@ def test_a_page_costs_no_query_per_article(api, server, table):
     sample = asyncio.run(
         _send_all(host, port, [_request(host, port, measured)], 1, ROUND_DEADLINE_S, keep=1)
     )
+    if sample.timeouts or len(sample.latencies) < 1:
+        pytest.skip(
+            f"could not be measured now: one GET {measured} got no answer within {TIMEOUT_S} s "
+            "(a busy machine, or a server stuck on big pages). Run it again later."
+        )
     got = len(json.loads(sample.bodies[0]).get("articles", [])) if sample.bodies else 0
     expect(
         got == BIG_PAGE,
         f"expected GET {measured} to return {BIG_PAGE} of the {table['count']} articles, got "
         f"{got} (the limit parameter sets the page size)",
     )
-    mine, base = _compare(api, server, measured, baseline)
+    mine, base = _compare(api, server, measured, baseline, PAGE_FACTOR)
     _verdict(
         measured,
         mine,

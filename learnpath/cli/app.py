@@ -66,14 +66,16 @@ def _add_progress_commands(app: typer.Typer) -> None:
 
 
 def _add_grading_commands(app: typer.Typer) -> None:
-    """Scaffold, grade, hint and the instructor check (learnpath/cli/grading.py)."""
+    """Scaffold, grade, hint and the instructor check (learnpath/cli/grading.py); run."""
     from learnpath.cli import grading
+    from learnpath.cli.run import run as run_command
 
     app.command("start")(grading.start)
     app.command("grade")(grading.grade)
     app.command("hint")(grading.hint)
     app.command("stage")(grading.stage)
     app.command("check")(grading.check)
+    app.command("run")(run_command)
 
 
 def _single(command, name: str) -> typer.Typer:

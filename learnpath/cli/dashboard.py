@@ -3,6 +3,7 @@ interactive home fits to the terminal. Shared by :mod:`.home` and :mod:`.interac
 
 from __future__ import annotations
 
+from learnpath.cli.next_steps import orphan_messages, pace_words, plan_line, project_line, worded
 from learnpath.cli.output import GLYPHS, bar
 
 
@@ -20,11 +21,10 @@ def render_dashboard(data: dict) -> str:
         else f"not set up yet: {enr['pace_hours']:g} h/week · {stack} · starting today"
     )
     out.append(f"{who} · {streak}")
-    pace = data["pace"]
+    pace = pace_words(data["pace"])
     out.append(f"Pace: {pace['message']} ({pace['explanation']})")
+    out.append(f"Plan: {plan_line(data['plan'])}")
     if data.get("active_project"):
-        from learnpath.progress import project_line
-
         out.append(f"Project: {project_line(data['active_project'])}")
     out.append("")
 
@@ -72,12 +72,13 @@ def render_dashboard(data: dict) -> str:
     out.append(f"  {'Overall':<{label_w}}  {bar(data['percent'])} {data['percent']:>5g}%")
     out.append("")
 
-    if data["next_actions"]:
+    actions = worded(data)
+    if actions:
         out.append("Next")
-        for i, a in enumerate(data["next_actions"], 1):
+        for i, a in enumerate(actions, 1):
             out.append(f"  {i}. {a['label']}")
             out.append(f"     $ {a['command']}")
-    for msg in data["orphans"]:
+    for msg in orphan_messages(data["orphans"]):
         out.append(f"Note: {msg}")
     return "\n".join(out) + "\n"
 
@@ -93,13 +94,13 @@ def compact_dashboard(data: dict, height: int) -> list[str]:
     from learnpath.cli.output import glyph, markup_escape
 
     def build(topics: bool, bars: bool, two_line: bool, objectives: int) -> list[str]:
-        enr = data["enrollment"]
         days = data["streak"]
         streak = f"{days}-day streak" if days else "no streak yet"
         out = [
             f"[bold]{markup_escape(data['title'])}[/] ({data['track']}) — "
             f"[bold]{data['percent']:g}%[/] done · {streak}",
-            f"[dim]{markup_escape(data['pace']['message'])} · {enr['pace_hours']:g} h/week[/]",
+            f"[dim]{markup_escape(pace_words(data['pace'])['message'])} · "
+            f"{markup_escape(plan_line(data['plan'], short=True))}[/]",
             "",
         ]
         cw = data["current_week"]
@@ -137,8 +138,6 @@ def compact_dashboard(data: dict, height: int) -> list[str]:
         elif data["need_specialization"]:
             out.append("[bold]You finished the main path:[/] press c to choose a specialization.")
         if data.get("active_project"):
-            from learnpath.progress import project_line
-
             out.append(f"[bold]Project:[/] {markup_escape(project_line(data['active_project']))}")
         if bars:
             out += ["", "[bold]Progress[/]"]
@@ -148,7 +147,7 @@ def compact_dashboard(data: dict, height: int) -> list[str]:
                     f"  {markup_escape(p['title']):<{label_w}}  {bar(p['percent'])} "
                     f"{p['percent']:>5g}%"
                 )
-        actions = data["next_actions"][:3]
+        actions = worded(data)[:3]
         if actions:
             out += ["", "[bold]Next[/]"]
             for i, a in enumerate(actions, 1):
@@ -158,7 +157,9 @@ def compact_dashboard(data: dict, height: int) -> list[str]:
                     out += [f"  {i}. {label}", f"     [cyan]$ {command}[/]"]
                 else:
                     out.append(f"  {i}. {label} [cyan]$ {command}[/]")
-        out.extend(f"[dim]Note: {markup_escape(msg)}[/]" for msg in data["orphans"][:1])
+        out.extend(
+            f"[dim]Note: {markup_escape(msg)}[/]" for msg in orphan_messages(data["orphans"])[:1]
+        )
         return out
 
     # From the roomiest layout down to the barest, the first that fits.

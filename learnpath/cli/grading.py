@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from learnpath.errors import LearnpathError
+from learnpath.content import exercises
+from learnpath.errors import LearnpathError, did_you_mean
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -166,12 +167,10 @@ def _require_stage(directory: Path, stage_id: str) -> None:
     from learnpath.errors import UsageError
     from learnpath.grading import project
 
-    ex = project.load_exercise(project.read_project(directory).exercise)
+    ex = exercises.get(project.read_project(directory).exercise)
     ids = [s.id for s in ex.stages]
     if stage_id not in ids:
-        raise UsageError(
-            f"unknown stage '{stage_id}' for {ex.id}{project.did_you_mean(stage_id, ids)}"
-        )
+        raise UsageError(f"unknown stage '{stage_id}' for {ex.id}{did_you_mean(stage_id, ids)}")
 
 
 def _grade_once(
@@ -365,12 +364,12 @@ def _sync_stages_file(directory: Path, result: GradeResult) -> None:
     """Append the stages unlocked by this grade to the project's STAGES.md."""
     import contextlib
 
-    from learnpath.grading import instructions, project, session
+    from learnpath.grading import instructions, session
 
     if not any(s.status == "pass" for s in result.stages):
         return
     with contextlib.suppress(OSError, LearnpathError):  # the grade stands without the file
-        ex = project.load_exercise(result.exercise)
+        ex = exercises.get(result.exercise)
         instructions.sync_stages_file(directory, ex, session.current_stage(ex, directory))
 
 
@@ -433,12 +432,10 @@ def _summary(
 def _next_stage(out: Console, result: GradeResult) -> None:
     from rich.markdown import Markdown
 
-    from learnpath.grading import project
+    from learnpath.grading import session
 
-    ex = project.load_exercise(result.exercise)
-    graded = {s.stage for s in result.stages}
+    ex = exercises.get(result.exercise)
     ids = [s.id for s in ex.stages]
-    last = max(ids.index(s) for s in graded)
     passed = ", ".join(s.stage for s in result.stages if s.status == "pass")
     out.print(f"\nAll graded stages pass ({passed}).", style="bold green", markup=False)
     not_checked = [s.stage for s in result.stages if s.status == "skip"]
@@ -447,17 +444,20 @@ def _next_stage(out: Console, result: GradeResult) -> None:
             f"Not checked here: {', '.join(not_checked)} (grade without --url to check them).",
             markup=False,
         )
-    if last + 1 < len(ids) and len(graded) < len(ids):
-        nxt = ex.stages[last + 1]
-        out.print(f"\nNext: stage {last + 2}, {nxt.title}\n", style="bold", markup=False)
+    # What is next comes from every stage the project has passed, not from this run alone.
+    after = session.stage_after(result)
+    if after == session.ALL_DONE:
+        out.print(f"You have completed {ex.title}.", markup=False)
+    elif after not in not_checked:
+        nxt = ex.stages[ids.index(after)]
+        number = ids.index(after) + 1
+        out.print(f"\nNext: stage {number}, {nxt.title}\n", style="bold", markup=False)
         out.print(Markdown(nxt.description))
         out.print(
             "Run 'learnpath grade' when you are ready. These instructions are also in STAGES.md "
             "('learnpath stage' prints them again).",
             markup=False,
         )
-    elif last + 1 >= len(ids):
-        out.print(f"You have completed {ex.title}.", markup=False)
 
 
 def hint(
@@ -475,7 +475,7 @@ def hint(
 
     directory = project.find_project(directory)
     cfg = project.read_project(directory)
-    ex = project.load_exercise(cfg.exercise)
+    ex = exercises.get(cfg.exercise)
     current = session.current_stage(ex, directory)
     if current == runner.ALL_DONE:  # every stage passed: hints of the last one
         current = ex.stages[-1].id
@@ -483,7 +483,7 @@ def hint(
     st = ex.stage(stage_id)
     if st is None:
         ids = [s.id for s in ex.stages]
-        raise UsageError(f"unknown stage '{stage_id}'{project.did_you_mean(stage_id, ids)}")
+        raise UsageError(f"unknown stage '{stage_id}'{did_you_mean(stage_id, ids)}")
     out = console()
     out.print(f"Stage {stage_id}: {st.title}", style="bold", markup=False)
     if not st.hints:
@@ -519,7 +519,7 @@ def stage(
     from learnpath.grading import instructions, project, session
 
     directory = project.find_project(directory)
-    ex = project.load_exercise(project.read_project(directory).exercise)
+    ex = exercises.get(project.read_project(directory).exercise)
     current = session.current_stage(ex, directory)
     ids = [s.id for s in ex.stages]
     if not ids:
@@ -529,7 +529,7 @@ def stage(
         st = unlocked[-1]
     else:
         if stage_id not in ids:
-            raise UsageError(f"unknown stage '{stage_id}'{project.did_you_mean(stage_id, ids)}")
+            raise UsageError(f"unknown stage '{stage_id}'{did_you_mean(stage_id, ids)}")
         found = ex.stage(stage_id)
         assert found is not None
         st = found
@@ -574,9 +574,8 @@ def check(
 
     from learnpath.cli.output import console
     from learnpath.grading import mutants as mut
-    from learnpath.grading import project
 
-    ex = project.load_exercise(exercise)
+    ex = exercises.get(exercise)
     out = console(stderr=as_json)
     _interrupt_on_sigterm()  # so that a killed check still removes its temporary folders
     if list_only:

@@ -24,11 +24,16 @@ def home(
     debug: DebugOpt = False,
 ) -> None:
     """Your home: where you are, what is next, and a way to do it."""
-    from learnpath import curriculum, progress
+    from learnpath import store
+    from learnpath.content import curriculum
+    from learnpath.progress.dashboard import dashboard
+    from learnpath.progress.enrollment import default_track
+    from learnpath.progress.repository import Repository
 
-    t = curriculum.load_track(track or progress.default_track())
+    repo = Repository(store.reader())  # printing the home never creates the database
+    t = curriculum.load_track(track or default_track(repo))
     if no_input or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        sys.stdout.write(render_dashboard(progress.dashboard(t)))
+        sys.stdout.write(render_dashboard(dashboard(repo, t)))
         return
     from learnpath.cli.interactive import run_home
 

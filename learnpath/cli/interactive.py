@@ -15,11 +15,14 @@ import datetime as dt
 import webbrowser
 from typing import TYPE_CHECKING
 
-from learnpath import progress
+from learnpath import store
 from learnpath.cli.dashboard import compact_dashboard
 from learnpath.cli.output import console, glyph, page
 from learnpath.cli.output import markup_escape as escape
 from learnpath.errors import LearnpathError
+from learnpath.progress import enrollment, marks, projects
+from learnpath.progress.dashboard import dashboard
+from learnpath.progress.repository import Repository
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,11 +95,13 @@ def run_home(track: Track) -> None:
     """Onboard on the first run, then loop: dashboard, one key, an action."""
     out = console()
     try:
-        if progress.enrollment(track.id) is None:
+        if enrollment.enrollment(Repository(store.reader()), track.id) is None:
             onboarding(out, track)
+        # Onboarded: the database exists, and every action below may write to it.
+        repo = Repository(store.writer())
         notice = ""
         while True:
-            data = progress.dashboard(track)
+            data = dashboard(repo, track)
             out.clear()
             # The legend, the notice and the prompt stay on screen below the dashboard.
             room = out.size.height - 3 - _height(out, notice)
@@ -106,7 +111,7 @@ def run_home(track: Track) -> None:
             key = _ask(out, "Your choice", ["w", "k", "c", "r", "q"], default="w")
             if key == "q":
                 raise _Quit
-            notice = _main_action(out, track, key, data)
+            notice = _main_action(out, repo, track, key, data)
     except _Quit:
         out.print("See you soon. Your progress is saved.")
     except KeyboardInterrupt:
@@ -145,11 +150,13 @@ def onboarding(out: Console, track: Track) -> None:
             break
         except ValueError:
             out.print("[red]Please write the date like 2025-01-31.[/]")
-    progress.enroll(track.id, pace_hours=hours, stack=stack, started_on=start)
+    enrollment.enroll(
+        Repository(store.writer()), track.id, pace_hours=hours, stack=stack, started_on=start
+    )
     out.print(f"[green]You are set: {hours:g} h/week, {stack}, from {start}.[/]")
 
 
-def _main_action(out: Console, track: Track, key: str, data: dict) -> str:
+def _main_action(out: Console, repo: Repository, track: Track, key: str, data: dict) -> str:
     """Do what ``key`` asks; the confirmation to show on the next screen ("" for none)."""
     try:
         if key == "w":
@@ -161,15 +168,17 @@ def _main_action(out: Console, track: Track, key: str, data: dict) -> str:
             except ValueError:
                 return f"[red]'{escape(raw)}' is not a week number.[/]"
             spec = cw["specialization"] if cw and cw["week"] == number else None
-            return week_screen(out, track, progress.find_week(track, number, spec))
+            chosen = enrollment.chosen_specialization(repo, track)
+            week = marks.find_week(track, number, spec, chosen=chosen)
+            return week_screen(out, repo, track, week)
         if key == "k":
             if data["current_week"] is None:
                 return "There is no current week: choose a specialization first (c)."
             cw = data["current_week"]
-            week = progress.find_week(track, cw["week"], cw["specialization"])
-            return _quiz(out, track, week)
+            week = marks.find_week(track, cw["week"], cw["specialization"])
+            return _quiz(out, repo, track, week)
         if key == "c":
-            return choose_specialization(out, track)
+            return choose_specialization(out, repo, track)
         if key == "r":
             from rich.text import Text
 
@@ -177,8 +186,8 @@ def _main_action(out: Console, track: Track, key: str, data: dict) -> str:
 
             lines = roadmap_lines(
                 track,
-                progress.overlay_for(track),
-                chosen=progress.chosen_specialization(track),
+                marks.overlay_for(repo, track),
+                chosen=enrollment.chosen_specialization(repo, track),
             )
             # Tree lines are cut to the width; the footer (advice) wraps, never cut.
             out.clear()
@@ -197,20 +206,20 @@ def _pause(out: Console, message: str = "") -> None:
     _ask(out, "Press Enter to go back", default="")
 
 
-def _quiz(out: Console, track: Track, week: Week) -> str:
+def _quiz(out: Console, repo: Repository, track: Track, week: Week) -> str:
     from learnpath.cli.progress_cmds import take_quiz
 
     out.clear()
-    result = take_quiz(out, track, week)
+    result = take_quiz(out, repo, track, week)
     _pause(out)
     if result is None:
         return ""
     return f"Knowledge check of week {week.week} recorded: {result.score}/{result.total}"
 
 
-def choose_specialization(out: Console, track: Track) -> str:
+def choose_specialization(out: Console, repo: Repository, track: Track) -> str:
     """Pick the specialization branch; the confirmation line ("" when nothing changed)."""
-    current = progress.chosen_specialization(track)
+    current = enrollment.chosen_specialization(repo, track)
     out.print("[bold]Specializations[/] (the last phase of the track)")
     for i, s in enumerate(track.specializations, 1):
         mine = " [green](your choice)[/]" if s.id == current else ""
@@ -220,15 +229,15 @@ def choose_specialization(out: Console, track: Track) -> str:
     if raw == "b":
         return ""
     spec = track.specializations[int(raw) - 1]
-    progress.choose_specialization(track, spec.id)
+    enrollment.choose_specialization(repo, track, spec.id)
     return f"[green]Your specialization: {escape(spec.title)}.[/]"
 
 
-def _exercise_notes(week: Week) -> dict[str, str]:
+def _exercise_notes(repo: Repository, week: Week) -> dict[str, str]:
     """Where the learner is in each exercise of ``week``, for the week view."""
     notes = {}
     for e in week.exercises:
-        st = progress.exercise_state(e, definition_order=False)
+        st = projects.exercise_state(repo, e, definition_order=False)
         notes[e] = (
             f"next stage {st['current_stage'] or '(all passed)'}"
             if st["attempts"]
@@ -237,9 +246,9 @@ def _exercise_notes(week: Week) -> dict[str, str]:
     return notes
 
 
-def _week_summary(track: Track, week: Week, room: int) -> list[str]:
+def _week_summary(repo: Repository, track: Track, week: Week, room: int) -> list[str]:
     """The week in ``room`` lines: what the keys need (numbered topics), the rest behind ``v``."""
-    overlay = progress.overlay_for(track)
+    overlay = marks.overlay_for(repo, track)
     status = overlay.week(week)
     branch = f" · {escape(week.specialization)}" if week.specialization else ""
     lines = [
@@ -249,7 +258,7 @@ def _week_summary(track: Track, week: Week, room: int) -> list[str]:
     ]
     for i, t in enumerate(week.topics, 1):
         lines.append(f"  {i}) {glyph(overlay.topic(week, t.id))} {escape(t.title)} [dim]{t.id}[/]")
-    for e, note in _exercise_notes(week).items():
+    for e, note in _exercise_notes(repo, week).items():
         lines.append(f"[bold]Exercise[/] {escape(e)} [dim]({escape(note)})[/]")
     objectives = ["[bold]Objectives[/]", *(f"  • {escape(o)}" for o in week.objectives)]
     more = f"[dim]{len(week.resources)} resources · press v to read the whole week[/]"
@@ -258,15 +267,15 @@ def _week_summary(track: Track, week: Week, room: int) -> list[str]:
     return [*lines, f"[dim]{len(week.objectives)} objectives, {more[5:]}"]
 
 
-def _week_parts(out: Console, track: Track, week: Week) -> list:
+def _week_parts(out: Console, repo: Repository, track: Track, week: Week) -> list:
     from learnpath.cli import views
 
     return views.week_parts(
-        track, week, progress.overlay_for(track), _exercise_notes(week), width=out.width
+        track, week, marks.overlay_for(repo, track), _exercise_notes(repo, week), width=out.width
     )
 
 
-def week_screen(out: Console, track: Track, week: Week) -> str:
+def week_screen(out: Console, repo: Repository, track: Track, week: Week) -> str:
     """One week and the keys to act on it; the confirmation to show back on the home.
 
     The full week (``views.week_parts``, exactly what ``explore-roadmap --week N`` shows) is
@@ -279,11 +288,11 @@ def week_screen(out: Console, track: Track, week: Week) -> str:
     while True:
         out.clear()
         room = out.size.height - len(WEEK_MENU) - 2 - _height(out, notice)
-        full = Group(*_week_parts(out, track, week))
+        full = Group(*_week_parts(out, repo, track, week))
         if len(out.render_lines(full, out.options, pad=False)) <= room:
             out.print(full)
         else:
-            _lines(out, _week_summary(track, week, room)[:room])
+            _lines(out, _week_summary(repo, track, week, room)[:room])
         _notice(out, notice)
         for line in WEEK_MENU:
             out.print(line)
@@ -293,7 +302,7 @@ def week_screen(out: Console, track: Track, week: Week) -> str:
             return ""
         if key in ("d", "s", "i", "u"):
             status = {"d": "done", "s": "skipped", "i": "in-progress", "u": "todo"}[key]
-            progress.set_status(track, "week", week.id, status, week=week)
+            marks.set_status(repo, track, "week", week.id, status, week=week)
             notice = f"[green]Marked week {week.week} {status}.[/]"
         elif key == "t":
             numbers = [str(i) for i in range(1, len(week.topics) + 1)]
@@ -305,13 +314,13 @@ def week_screen(out: Console, track: Track, week: Week) -> str:
                 default="d",
             )
             topic = week.topics[int(n) - 1]
-            progress.set_status(track, "topic", topic.id, TOPIC_STATUS[st], week=week)
+            marks.set_status(repo, track, "topic", topic.id, TOPIC_STATUS[st], week=week)
             notice = f"[green]Marked topic {escape(topic.title)} {TOPIC_STATUS[st]}.[/]"
         elif key == "k":
-            notice = _quiz(out, track, week)
+            notice = _quiz(out, repo, track, week)
         elif key == "v":
             out.clear()
-            if not page(out, _week_parts(out, track, week)):
+            if not page(out, _week_parts(out, repo, track, week)):
                 _pause(out)
         elif key == "o":
             notice = _open_resource(out, week)

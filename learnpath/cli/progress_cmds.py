@@ -15,8 +15,9 @@ from learnpath.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from learnpath.models import Track, Week
-    from learnpath.progress import QuizResult
+    from learnpath.models import Question, Track, Week
+    from learnpath.progress.quiz import QuizResult
+    from learnpath.progress.repository import Repository
 
 
 class ReportFormat(enum.StrEnum):
@@ -44,10 +45,27 @@ SpecOpt = Annotated[
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 
 
-def _track(track_id: str | None) -> Track:
-    from learnpath import curriculum, progress
+def _reader() -> Repository:
+    """The learner's progress for reading (no database yet: empty, and none is created)."""
+    from learnpath import store
+    from learnpath.progress.repository import Repository
 
-    return curriculum.load_track(track_id or progress.default_track())
+    return Repository(store.reader())
+
+
+def _writer() -> Repository:
+    """The learner's progress for writing (the database is created if needed)."""
+    from learnpath import store
+    from learnpath.progress.repository import Repository
+
+    return Repository(store.writer())
+
+
+def _track(track_id: str | None, repo: Repository | None = None) -> Track:
+    from learnpath.content import curriculum
+    from learnpath.progress.enrollment import default_track
+
+    return curriculum.load_track(track_id or default_track(repo or _reader()))
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -60,10 +78,13 @@ def progress_cmd(
     ] = ReportFormat.text,
     debug: DebugOpt = False,
 ) -> None:
-    """Your progress: status per phase, week and topic, quiz scores, exercises, streak."""
-    from learnpath import progress
+    """Your progress: status per phase, week and topic, quiz scores, exercises, streak, and how
+    long the whole plan takes at your pace."""
+    from learnpath.cli.next_steps import worded_report
+    from learnpath.progress.dashboard import report
 
-    data = progress.report(_track(track))
+    repo = _reader()
+    data = worded_report(report(repo, _track(track, repo)))
     if fmt is ReportFormat.json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
@@ -72,6 +93,7 @@ def progress_cmd(
 
 def render_report(data: dict) -> str:
     """The text view of ``learnpath progress`` (plain text: fine in pipes and logs)."""
+    from learnpath.cli.next_steps import plan_line
     from learnpath.cli.output import GLYPHS, bar
 
     out = [f"{data['title']} ({data['track']}) — {data['percent']:g}% done"]
@@ -82,6 +104,7 @@ def render_report(data: dict) -> str:
     )
     if data["pace"]:
         out.append(f"Pace: {data['pace']['message']} ({data['pace']['explanation']})")
+    out.append(f"Plan: {plan_line(data['plan'])}")
     out.append("")
     out.append(f"Activity (events per week, last {len(data['activity'])} weeks)")
     peak = max([a["events"] for a in data["activity"]] + [1])
@@ -163,10 +186,11 @@ def render_projects(projects: list[dict]) -> list[str]:
 
 def exercises_data() -> list[dict]:
     """Every exercise: status, weeks, stacks, and the learner's projects of it."""
-    from learnpath import exercises, progress
+    from learnpath.content import exercises
+    from learnpath.progress.projects import projects
 
     mine: dict[str, list[dict]] = {}
-    for p in progress.projects():
+    for p in projects(_reader()):
         mine.setdefault(p["exercise"], []).append(p)
     return [
         {
@@ -248,10 +272,14 @@ def mark_cmd(
     debug: DebugOpt = False,
 ) -> None:
     """Mark a week or a topic done, in progress, skipped, or back to todo."""
-    from learnpath import progress
+    from learnpath.progress.enrollment import chosen_specialization
+    from learnpath.progress.marks import mark, resolve_item
 
-    t = _track(track)
-    marked = progress.mark(t, item, status.value, specialization=specialization)
+    repo = _reader()
+    t = _track(track, repo)
+    # An unknown item is reported before anything is created.
+    resolve_item(t, item, specialization, chosen=chosen_specialization(repo, t))
+    marked = mark(_writer(), t, item, status.value, specialization=specialization)
     sys.stdout.write(f"{marked.label}: {marked.status}\n")
     if marked.specialization_chosen:
         sys.stdout.write(f"(your specialization is now {marked.specialization_chosen})\n")
@@ -268,78 +296,207 @@ def quiz_cmd(
         str | None,
         typer.Option(
             "--answers",
-            help='Answer without prompts: 1-based choices, ";" between questions, "," within '
-            'one (e.g. "2;1,3;1").',
+            help='Answer without prompts: 1-based choices as shown, ";" between questions, '
+            '"," within one (e.g. "2;1,3;1"). Without --seed they refer to the file order.',
         ),
     ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            help="The order of the choices: each attempt shuffles them with a seed (drawn when "
+            "omitted, printed, and stored with the attempt). --show --seed N prints the "
+            "questions in that order; --answers then answer it. 0 is the file order.",
+        ),
+    ] = None,
+    show: Annotated[
+        bool,
+        typer.Option("--show", help="Print the questions (in --seed's order) and exit."),
+    ] = False,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review", help="Show your last attempt as you saw it: your answers, explained."
+        ),
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Take a week's knowledge check: scored, explained, and stored."""
-    from learnpath import progress
-    from learnpath.cli.output import console
+    """Take a week's knowledge check: choices shuffled per attempt, scored, explained, stored.
 
-    t = _track(track)
-    w = progress.find_week(t, week, specialization)
+    Prompts on a terminal. For scripts: 'learnpath quiz 3 --show' prints the questions in a
+    freshly drawn order and its seed; 'learnpath quiz 3 --seed N --answers "2;1,3"' answers that
+    order. Answers piped on stdin (one line per question) work like --answers.
+    """
+    from learnpath.cli.output import console
+    from learnpath.progress import quiz
+    from learnpath.progress.enrollment import chosen_specialization
+    from learnpath.progress.marks import find_week
+
+    repo = _reader()
+    t = _track(track, repo)
+    w = find_week(t, week, specialization, chosen=chosen_specialization(repo, t))
     out = console()
+    if review:
+        show_review(out, repo, t, w)
+        return
+    if show:
+        show_questions(out, t, w, quiz.new_seed() if seed is None else seed)
+        return
     if answers is None and not sys.stdin.isatty():
         answers = sys.stdin.read()  # one line per question: scriptable without --answers
-    result = take_quiz(out, t, w, answers)
+    result = take_quiz(out, _writer(), t, w, answers, seed=seed)
     if result is None:
         raise typer.Exit(1)
 
 
-def take_quiz(out: Console, t: Track, w: Week, answers: str | None = None) -> QuizResult | None:
-    """Ask (or take from ``answers``), score, store and explain a knowledge check."""
+def _seed_value(seed: int | None) -> int | None:
+    """Seed 0 (or none) is the file order, stored as no seed."""
+    return seed or None
+
+
+def _question_lines(q: Question, order: list[int], number: int) -> list[str]:
+    """A question and its choices, numbered in the order shown; never how many are right."""
+    from rich.markup import escape
+
+    lines = [f"[bold]{number}. {escape(q.question)}[/]"]
+    if q.kind == "multiple":
+        lines[0] += " [dim](choose all that apply)[/]"
+    lines += [f"   {j}) {escape(q.choices[c].text)}" for j, c in enumerate(order, 1)]
+    return lines
+
+
+def show_questions(out: Console, t: Track, w: Week, seed: int) -> None:
+    """The questions in the order ``seed`` shows, and how to answer them."""
+    from rich.markup import escape
+
+    from learnpath.progress import quiz
+    from learnpath.progress.enrollment import DEFAULT_TRACK
+
+    order = quiz.orders(w.quiz, _seed_value(seed))
+    out.print(f"[bold]Knowledge check — Week {w.week}: {escape(w.title)}[/] (seed {seed})")
+    for i, q in enumerate(w.quiz, 1):
+        out.print()
+        for line in _question_lines(q, order[q.id], i):
+            out.print(line)
+    out.print()
+    spec = f" --specialization {w.specialization}" if w.specialization else ""
+    spec += "" if t.id == DEFAULT_TRACK else f" --track {t.id}"
+    out.print(
+        f'Answer: learnpath quiz {w.week}{spec} --seed {seed} --answers "..." '
+        '(";" between questions, "," within one)',
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def take_quiz(
+    out: Console,
+    repo: Repository,
+    t: Track,
+    w: Week,
+    answers: str | None = None,
+    *,
+    seed: int | None = None,
+) -> QuizResult | None:
+    """Ask (or take from ``answers``), score, store and explain a knowledge check.
+
+    Choices are shown in the order ``seed`` draws (0: file order; ``None``: a fresh seed when
+    prompting, the file order for ``answers``), answers are mapped back to the file's choice
+    indices before they are scored and stored.
+    """
+    import time
+
     from rich.markup import escape
     from rich.prompt import Prompt
 
-    from learnpath import progress
+    from learnpath.progress import quiz
 
     qs = list(w.quiz)
-    out.print(f"[bold]Knowledge check — Week {w.week}: {escape(w.title)}[/] ({len(qs)} questions)")
+    if seed is None and answers is None:
+        seed = quiz.new_seed()  # prompting: every attempt gets its own order
+    seed = _seed_value(seed)
+    order = quiz.orders(qs, seed)
+    shuffled = f", choices shuffled: seed {seed}" if seed is not None else ""
+    out.print(
+        f"[bold]Knowledge check — Week {w.week}: {escape(w.title)}[/] "
+        f"({len(qs)} questions{shuffled})"
+    )
     if answers is not None:
-        chosen = progress.parse_answers(answers, qs)
+        shown = quiz.parse_answers(answers, qs)
     else:
-        chosen = {}
+        shown = {}
         for i, q in enumerate(qs, 1):
             out.print()
-            out.print(f"[bold]{i}. {escape(q.question)}[/]")
-            for j, c in enumerate(q.choices, 1):
-                out.print(f"   {j}) {escape(c.text)}")
-            hint = "one number" if q.kind == "single" else "numbers separated by commas"
+            for line in _question_lines(q, order[q.id], i):
+                out.print(line)
             while True:
                 try:
-                    raw = Prompt.ask(f"Your answer ({hint})", console=out)
+                    raw = Prompt.ask(f"Your answer ({quiz.prompt_hint(q)})", console=out)
                 except EOFError:
                     out.print("[yellow]Knowledge check abandoned: nothing was stored.[/]")
                     return None
                 try:
-                    chosen[q.id] = progress.parse_choice(raw, q, i)
+                    shown[q.id] = quiz.parse_choice(raw, q, i)
                     break
                 except UsageError as exc:
                     out.print(f"[red]{escape(str(exc))}[/]")
-    result = progress.record_quiz(t, w, chosen)
+    chosen = quiz.to_canonical(shown, order)
+    scored = quiz.score_quiz(w, chosen, seed)
+    attempt_id = repo.add_quiz_attempt(
+        t.id,
+        w.id,
+        score=scored.score,
+        total=scored.total,
+        answers=chosen,
+        seed=seed,
+        ts=time.time(),
+    )
+    result = quiz.QuizResult(
+        scored.score, scored.total, scored.questions, attempt_id, seed, scored.orders
+    )
     show_quiz_result(out, w, result)
+    out.print("Attempt stored.")
     return result
 
 
+def show_review(out: Console, repo: Repository, t: Track, w: Week) -> None:
+    """The last attempt of ``w``'s check, its choices in the order the learner saw them."""
+    import datetime as dt
+
+    from learnpath.progress import quiz
+
+    last = repo.last_quiz_attempt(t.id, w.id)
+    if last is None:
+        raise UsageError(f"no knowledge check of week {w.week} taken yet: learnpath quiz {w.week}")
+    when = dt.datetime.fromtimestamp(last["taken_at"]).strftime("%Y-%m-%d %H:%M")
+    order = "file order" if last["seed"] is None else f"seed {last['seed']}"
+    out.print(f"[bold]Week {w.week}, attempt of {when}[/] (choices as shown: {order})")
+    show_quiz_result(out, w, quiz.score_quiz(w, last["answers"], last["seed"]))
+
+
 def show_quiz_result(out: Console, w: Week, result: QuizResult) -> None:
+    """Each question with the choices numbered as shown, the learner's and the right ones."""
     from rich.markup import escape
 
     out.print()
     by_id = {q.id: q for q in w.quiz}
     for i, row in enumerate(result.questions, 1):
         q = by_id[row["id"]]
+        shown = {c: n for n, c in enumerate(row["order"], 1)}
+
+        def named(indices: list[int], q: Question = q, shown: dict[int, int] = shown) -> str:
+            picks = sorted(indices, key=shown.__getitem__)
+            return "; ".join(f"{shown[c]}) {q.choices[c].text}" for c in picks)
+
         mark = "[green]✓[/]" if row["ok"] else "[red]✗[/]"
-        yours = ", ".join(q.choices[c].text for c in row["chosen"]) or "no answer"
         out.print(f"{mark} {i}. {escape(q.question)}")
-        out.print(f"     your answer: {escape(yours)}")
+        out.print(f"     your answer: {escape(named(row['chosen']) or 'no answer')}")
         if not row["ok"]:
-            right = ", ".join(q.choices[c].text for c in row["correct"])
-            out.print(f"     correct: {escape(right)}")
+            out.print(f"     correct: {escape(named(row['correct']))}")
         out.print(f"     [dim]{escape(row['explanation'])}[/]")
     verdict = "[green]passed[/]" if result.passed else "[yellow]not passed yet (70% needed)[/]"
-    out.print(f"\nScore: {result.score}/{result.total} — {verdict}. Attempt stored.")
+    out.print(f"\nScore: {result.score}/{result.total} — {verdict}.")
 
 
 # -- export / import / reset -------------------------------------------------------------------
@@ -352,10 +509,10 @@ def export_cmd(
     debug: DebugOpt = False,
 ) -> None:
     """Export all your progress as versioned JSON (a backup, or to move machines)."""
-    from learnpath import progress
     from learnpath.cli.output import write_text
+    from learnpath.progress.transfer import export_data
 
-    doc = progress.export_data()
+    doc = export_data(_reader())
     write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", output)
 
 
@@ -366,7 +523,7 @@ def import_cmd(
     debug: DebugOpt = False,
 ) -> None:
     """Merge an export into your progress (newer changes win; importing twice is harmless)."""
-    from learnpath import progress
+    from learnpath.progress.transfer import checked_rows, import_data
 
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
@@ -376,7 +533,8 @@ def import_cmd(
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{file} is not JSON ({exc.msg} at line {exc.lineno})") from None
-    counts = progress.import_data(doc, str(file))
+    checked_rows(doc, str(file))  # a bad file creates no database
+    counts = import_data(_writer(), doc, str(file))
     changed = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n)
     sys.stdout.write(f"imported {file}: {changed or 'nothing new (already up to date)'}\n")
 
@@ -386,14 +544,15 @@ def reset_cmd(
     debug: DebugOpt = False,
 ) -> None:
     """Delete all your progress (a JSON backup is written first)."""
-    from learnpath import progress
+    from learnpath import store
+    from learnpath.progress.transfer import reset
 
     if not yes:
         raise UsageError(
             "this deletes all your progress; run 'learnpath reset --yes' (a backup "
             "export is written first)"
         )
-    backup = progress.reset()
+    backup = reset(_reader(), store.db_path().parent / "backups")
     if backup is None:
         sys.stdout.write("nothing to reset: no progress recorded yet\n")
         return

@@ -47,8 +47,9 @@ def explore_roadmap(
     debug: DebugOpt = False,
 ) -> None:
     """View the plan: phases, weeks and topics, with your status on each."""
-    from learnpath import curriculum, export
+    from learnpath import export
     from learnpath.cli.output import write_text
+    from learnpath.content import curriculum
 
     t = curriculum.load_track(track)
     if phase and t.phase(phase) is None:
@@ -65,6 +66,7 @@ def explore_roadmap(
     if fmt is not Format.text:
         if selected is not None:
             data = export.week_dict(t, selected, overlay)
+            _label_weeks(t, [data])
             if fmt is not Format.json:
                 raise UsageError("--week works with --format text or json")
             write_text(export.to_json(data), output)
@@ -76,6 +78,9 @@ def explore_roadmap(
             specialization=specialization,
             weeks=hits,
             chosen=_chosen_specialization(t),
+        )
+        _label_weeks(
+            t, [w for part in (*data["phases"], *data["specializations"]) for w in part["weeks"]]
         )
         render = {
             Format.json: export.to_json,
@@ -90,7 +95,12 @@ def explore_roadmap(
         from learnpath.cli.tree import roadmap_lines
 
         lines = roadmap_lines(
-            t, overlay, phase=phase, specialization=specialization, chosen=_chosen_specialization(t)
+            t,
+            overlay,
+            phase=phase,
+            specialization=specialization,
+            chosen=_chosen_specialization(t),
+            exercises=export.exercise_statuses({x for w in t.all_weeks() for x in w.exercises}),
         )
         if output is not None:
             write_text("".join(plain(line) + "\n" for line in lines), output)
@@ -109,6 +119,20 @@ def explore_roadmap(
         views.search_results(out, t, hits or [], search or "", overlay)
     if output is not None:
         out.file.close()
+
+
+def _label_weeks(t: Track, weeks: list[dict]) -> None:
+    """Add what the exports show beside a week: each resource's cost (free or paid) and whether
+    each exercise is graded now (``ready``) or still ``planned``."""
+    from learnpath import export
+
+    by_id = {w.id: w for w in t.all_weeks()}
+    statuses = export.exercise_statuses({x for w in by_id.values() for x in w.exercises})
+    for data in weeks:
+        week = by_id[data["id"]]
+        for res, r in zip(data["resources"], week.resources, strict=True):
+            res["cost"] = r.cost
+        data["exercise_status"] = {x: statuses[x] for x in week.exercises}
 
 
 def _find_week(t: Track, number: int, specialization: str | None) -> Week:
@@ -132,21 +156,19 @@ def _find_week(t: Track, number: int, specialization: str | None) -> Week:
 
 def _overlay(t: Track) -> Overlay:
     """The learner's statuses, if the progress store has any for this track."""
-    from learnpath.status import EMPTY
+    from learnpath import store
+    from learnpath.progress.marks import overlay_for
+    from learnpath.progress.repository import Repository
 
-    try:
-        from learnpath.progress import overlay_for
-    except ImportError:
-        return EMPTY
-    return overlay_for(t)
+    return overlay_for(Repository(store.reader()), t)
 
 
 def _chosen_specialization(t: Track) -> str | None:
-    try:
-        from learnpath.progress import chosen_specialization
-    except ImportError:
-        return None
-    return chosen_specialization(t)
+    from learnpath import store
+    from learnpath.progress.enrollment import chosen_specialization
+    from learnpath.progress.repository import Repository
+
+    return chosen_specialization(Repository(store.reader()), t)
 
 
 def _file_console(output: Path) -> Console:

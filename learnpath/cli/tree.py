@@ -7,6 +7,8 @@ output is not a terminal and through Rich (colours, clipping) when it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from learnpath.cli.output import glyph, markup_escape
 from learnpath.models import Track, Week
 from learnpath.status import Overlay
@@ -19,7 +21,23 @@ def _pct(value: float) -> str:
     return f"[{style}]{value:g}%[/]"
 
 
-def _weeks(weeks: list[Week], overlay: Overlay, topics: bool) -> list[Node]:
+def _exercise_tags(w: Week, statuses: Mapping[str, str] | None) -> str:
+    """Each exercise of ``w``: graded now (green) or still planned (dim); none when the
+    statuses are not known."""
+    if statuses is None:
+        return ""
+    tags = [
+        f"[green]graded: {markup_escape(x)}[/]"
+        if statuses.get(x) == "ready"
+        else f"[dim]{markup_escape(x)}: exercise coming[/]"
+        for x in w.exercises
+    ]
+    return "".join(f" · {t}" for t in tags)
+
+
+def _weeks(
+    weeks: list[Week], overlay: Overlay, topics: bool, statuses: Mapping[str, str] | None
+) -> list[Node]:
     out: list[Node] = []
     for w in weeks:
         children: list[Node] = []
@@ -30,7 +48,7 @@ def _weeks(weeks: list[Week], overlay: Overlay, topics: bool) -> list[Node]:
             ]
         label = (
             f"{glyph(overlay.week(w))} [bold]Week {w.week:>2}[/] {markup_escape(w.title)} "
-            f"[dim]({w.hours:g} h)[/]"
+            f"[dim]({w.hours:g} h)[/]{_exercise_tags(w, statuses)}"
         )
         out.append((label, children))
     return out
@@ -43,7 +61,10 @@ def roadmap_lines(
     phase: str | None = None,
     specialization: str | None = None,
     chosen: str | None = None,
+    exercises: Mapping[str, str] | None = None,
 ) -> list[str]:
+    """The tree, one line each; ``exercises`` maps exercise ids to ``ready`` or ``planned``."""
+    statuses = exercises
     nodes: list[Node] = []
     for p in track.phases:
         if phase and p.id != phase:
@@ -63,11 +84,13 @@ def roadmap_lines(
                     f"{_pct(overlay.percent(weeks))}{mark}"
                 )
                 show_topics = bool(specialization) or s.id == chosen
-                branches.append((label, _weeks(weeks, overlay, show_topics)))
+                branches.append((label, _weeks(weeks, overlay, show_topics, statuses)))
             nodes.append((head, branches))
             continue
         weeks = [w for w in track.weeks if p.holds(w.week)]
-        nodes.append((f"{head} — {_pct(overlay.percent(weeks))}", _weeks(weeks, overlay, True)))
+        nodes.append(
+            (f"{head} — {_pct(overlay.percent(weeks))}", _weeks(weeks, overlay, True, statuses))
+        )
     title = (
         f"[bold]{markup_escape(track.title)}[/] [dim]({track.id})[/] — "
         f"{_pct(overlay.percent(track.weeks))} of the main path done"

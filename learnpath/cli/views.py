@@ -11,6 +11,7 @@ from rich.text import Text
 
 from learnpath.cli.output import glyph
 from learnpath.cli.output import markup_escape as escape
+from learnpath.export import NO_GRADED_EXERCISE, exercise_label, exercise_statuses
 from learnpath.models import RESOURCE_TYPES, Resource, Track, Week
 from learnpath.status import Overlay
 
@@ -84,21 +85,12 @@ def week_parts(
     for i, r in enumerate(ordered_resources(w), 1):
         resources.add_row(
             f"{i})",
-            r.type,
+            r.type + (" [yellow]paid[/]" if r.cost == "paid" else ""),
             Text.from_markup(f"{escape(r.title)}\n[link={r.url}]{escape(r.url)}[/link]"),
         )
     parts += [Text("Resources", style="bold underline"), resources]
     parts.append(Text())
-    if w.exercises:
-        notes = exercise_notes or {}
-        parts.append(Text("Exercises", style="bold underline"))
-        parts.extend(
-            Text.from_markup(
-                f"  • {escape(e)}  [dim]{escape(notes.get(e) or f'learnpath start {e}')}[/]"
-            )
-            for e in w.exercises
-        )
-        parts.append(Text())
+    parts += _exercise_parts(w, exercise_notes or {})
     if w.prerequisites:
         names = []
         weeks = {x.id: x for x in track.all_weeks()}
@@ -119,6 +111,19 @@ def week_parts(
             expand=True,
         )
     ]
+
+
+def _exercise_parts(w: Week, notes: Mapping[str, str]) -> list:
+    """Each exercise of ``w`` with what it is: graded now (and how to go on) or coming."""
+    statuses = exercise_statuses(w.exercises)
+    parts: list = [Text("Exercises", style="bold underline")]
+    for e in w.exercises:
+        label = exercise_label(e, statuses[e], notes.get(e))
+        style = "green" if statuses[e] == "ready" else "dim"
+        parts.append(Text.from_markup(f"  • {escape(e)}  [{style}]{escape(label)}[/]"))
+    if "ready" not in statuses.values():
+        parts.append(Text.from_markup(f"  [dim]{escape(NO_GRADED_EXERCISE)}[/]"))
+    return [*parts, Text()]
 
 
 def week_detail(

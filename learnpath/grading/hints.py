@@ -11,7 +11,7 @@ from pathlib import Path
 
 from learnpath import paths
 from learnpath.atomic import write_atomic
-from learnpath.exercises import ExerciseDef, StageDef
+from learnpath.content.exercises import ExerciseDef, StageDef
 
 
 def _file() -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from learnpath.exercises import ExerciseDef, StageDef
+from learnpath.content.exercises import ExerciseDef, StageDef
 
 STAGES_FILE = "STAGES.md"
 ALL_DONE = "*"  # the current stage when every stage has passed (as in the grading runner)

@@ -12,11 +12,13 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from learnpath.errors import ContentError, Diagnostic, LearnpathError
-from learnpath.exercises import ExerciseDef
+from learnpath.content import exercises
+from learnpath.content.exercises import ExerciseDef
+from learnpath.content.mutants import Mutant, load_mutants
+from learnpath.errors import LearnpathError
 from learnpath.grading import project
 from learnpath.grading.proof_envs import (
     Environments,
@@ -25,22 +27,6 @@ from learnpath.grading.proof_envs import (
     spec_for,
 )
 from learnpath.grading.scaffold import SKIP_NAMES, SKIP_SUFFIXES
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    file: str
-    find: str
-    replace: str
-
-
-@dataclass(frozen=True, slots=True)
-class Mutant:
-    stage: str
-    solution: str
-    description: str
-    edits: tuple[Edit, ...]
-    name: str = field(default="", metadata={"yaml": False})
 
 
 @dataclass(slots=True)
@@ -78,49 +64,6 @@ def tally(ex: ExerciseDef, items: list[CheckItem]) -> list[StageTally]:
     ]
 
 
-def load_mutants(ex: ExerciseDef, folder: Path) -> list[Mutant]:
-    """Every mutant in ``folder``, validated against the exercise and its solutions."""
-    from dataclasses import replace
-
-    from learnpath.yamlsrc import compose, load_as
-
-    diags: list[Diagnostic] = []
-    sols = project.solutions(ex)
-    found: list[Mutant] = []
-    for file in sorted(folder.glob("*.yaml")):
-        src = compose(file, diags)
-        m = load_as(src, Mutant, diags)
-        if m is None:
-            continue
-        m = replace(m, name=file.stem)
-        if ex.stage(m.stage) is None:
-            diags.append(src.diag(("stage",), f"unknown stage '{m.stage}' of {ex.id}"))
-        if m.solution not in sols:
-            diags.append(
-                src.diag(("solution",), f"no solution '{m.solution}' (have: {', '.join(sols)})")
-            )
-            continue
-        for i, edit in enumerate(m.edits):
-            target = (sols[m.solution] / edit.file).resolve()
-            if not target.is_relative_to(sols[m.solution].resolve()) or not target.is_file():
-                diags.append(
-                    src.diag(("edits", i, "file"), f"no file '{edit.file}' in the solution")
-                )
-                continue
-            n = target.read_text(encoding="utf-8").count(edit.find)
-            if n != 1:
-                diags.append(
-                    src.diag(
-                        ("edits", i, "find"),
-                        f"'find' must occur exactly once in {edit.file}, found {n} times",
-                    )
-                )
-        found.append(m)
-    if diags:
-        raise ContentError(diags)
-    return found
-
-
 def _copy(src: Path, dest: Path) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {n for n in names if n in SKIP_NAMES or n.endswith(SKIP_SUFFIXES)}
@@ -138,12 +81,12 @@ class _Proof:
 
 def _plan(ex: ExerciseDef, mutants_dir: Path | None) -> tuple[list[_Proof], list[CheckItem]]:
     """The proofs to run, and a failed item for each stage no mutant targets."""
-    sols = project.solutions(ex)
+    sols = exercises.solutions(ex)
     if not sols:
         raise LearnpathError(
             f"exercise '{ex.id}' has no reference solutions in {ex.path / 'solutions'}"
         )
-    folder = mutants_dir or project.default_mutants_dir(ex)
+    folder = mutants_dir or exercises.mutants_dir(ex)
     mutants = load_mutants(ex, folder) if folder.is_dir() else []
     proofs = [_solution_proof(ex, stack, src) for stack, src in sols.items()]
     proofs += [_starter_proof(ex, stack) for stack in ex.stacks]
@@ -225,7 +168,7 @@ def _starter_proof(ex: ExerciseDef, stack: str) -> _Proof:
 
     item = CheckItem("starter", stack, "runs and fails an early stage")
     sd = ex.stacks[stack]
-    files = dependency_files(ex.path / sd.template)
+    files = dependency_files(exercises.starter_dir(ex, sd))
     env = spec_for(_language(ex, stack), sd.install, files, proof=f"starter-{stack}")
 
     def make(where: Path) -> None:
@@ -288,12 +231,22 @@ def _grade(item: CheckItem, folder: Path, *, stage: str | None, environ: dict[st
     if result.status == "error":
         item.detail = f"could not grade: {result.message}"
     elif want == "pass":
-        bad = [s.stage for s in result.stages if s.status not in ("pass", "skip")]
-        item.detail = "all stages passed" if item.ok else f"failed stage(s): {', '.join(bad)}"
+        bad = [s for s in result.stages if s.status not in ("pass", "skip")]
+        first = next((s for s in bad if s.status == "fail"), None)
+        why = f"; {first.stage}: {first.message}" if first and first.message else ""
+        skip = next((s for s in result.stages if s.status == "skip"), None)
+        note = f" ({skip.stage} could not be checked: {skip.message})" if skip else ""
+        item.detail = (
+            f"all stages passed{note}"
+            if item.ok
+            else f"failed stage(s): {', '.join(s.stage for s in bad)}{why}"
+        )
     else:
         failed = [s for s in result.stages if s.status == "fail"]
-        item.detail = (
-            f"stage {failed[0].stage} failed: {failed[0].message}"
-            if failed
-            else "every stage passed"
-        )
+        target = next((s for s in result.stages if s.stage == stage), None)
+        if failed:
+            item.detail = f"stage {failed[0].stage} failed: {failed[0].message}"
+        elif target is not None and target.status == "skip":
+            item.detail = f"not proven: stage {stage} could not be checked: {target.message}"
+        else:
+            item.detail = "every stage passed"

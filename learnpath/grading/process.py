@@ -194,6 +194,8 @@ class Backend:
         self._reader: threading.Thread | None = None
         self.total_lines = 0
         self.on_spawn: Callable[[int], None] | None = None
+        # Called with each line the server writes (``learnpath run`` streams them).
+        self.on_line: Callable[[str], None] | None = None
 
     @property
     def url(self) -> str:
@@ -243,8 +245,11 @@ class Backend:
         assert proc.stdout is not None
         # readline with a limit: a backend printing one enormous line cannot exhaust memory.
         while raw := proc.stdout.readline(8192):
-            self._lines.append(raw.decode("utf-8", "replace").rstrip("\r\n")[:2000])
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")[:2000]
+            self._lines.append(line)
             self.total_lines += 1
+            if self.on_line is not None:
+                self.on_line(line)
 
     def wait_ready(self) -> None:
         """Poll until any HTTP answer; fail early if the process exits, late if it never answers.

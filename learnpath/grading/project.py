@@ -1,4 +1,4 @@
-"""Where grading content lives, and the learner's project file ``learnpath.yml``."""
+"""The learner's project file ``learnpath.yml``: read it, find it from a subfolder."""
 
 from __future__ import annotations
 
@@ -7,52 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from learnpath import paths
+from learnpath.content import exercises
 from learnpath.errors import ContentError, Diagnostic, LearnpathError, UsageError
-from learnpath.exercises import ExerciseDef
 from learnpath.models import meta
 
-CONTENT_ENV = paths.CONTENT_ENV
 PROJECT_FILE = "learnpath.yml"
 DEFAULT_START_TIMEOUT = 20.0
-
-
-def content_root() -> Path:
-    """The folder holding ``exercises/`` and ``graders/``;
-    ``LEARNPATH_CONTENT`` overrides it."""
-    return paths.exercise_content_root()
-
-
-def exercises_dir() -> Path:
-    return content_root() / "exercises"
-
-
-def graders_dir(ex: ExerciseDef) -> Path:
-    """``graders/<id>`` next to the ``exercises/`` folder the exercise was loaded from."""
-    return ex.path.parent.parent / "graders" / ex.id
-
-
-def default_mutants_dir(ex: ExerciseDef) -> Path:
-    return ex.path / "mutants"
-
-
-def solutions(ex: ExerciseDef) -> dict[str, Path]:
-    """Reference solutions by stack: ``exercises/<id>/solutions/<stack>/``."""
-    folder = ex.path / "solutions"
-    if not folder.is_dir():
-        return {}
-    return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir()}
-
-
-def load_exercise(exercise_id: str) -> ExerciseDef:
-    """One exercise definition from the current content; an unknown id gets "did you mean"."""
-    from learnpath import exercises
-
-    found = exercises.load_all()
-    if exercise_id not in found:
-        hint = did_you_mean(exercise_id, sorted(found))
-        raise UsageError(f"unknown exercise '{exercise_id}'{hint}")
-    return found[exercise_id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +40,7 @@ def require_run(cfg: ProjectConfig, project_dir: Path) -> str:
         return cfg.run
     example = "python server.py"
     with contextlib.suppress(LearnpathError):
-        stacks = load_exercise(cfg.exercise).stacks
+        stacks = exercises.get(cfg.exercise).stacks
         stack = stacks.get(cfg.stack or "") or next(iter(stacks.values()), None)
         if stack is not None:
             example = stack.run
@@ -104,16 +64,6 @@ def find_project(start: Path) -> Path:
         f"no {PROJECT_FILE} in {start} or a folder above it: run 'learnpath start EXERCISE' to "
         "create a project, or pass the project folder: 'learnpath grade DIR'"
     )
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``choices``, else the list of them."""
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    return f"; known: {', '.join(choices)}"
 
 
 def read_project(project_dir: Path) -> ProjectConfig:

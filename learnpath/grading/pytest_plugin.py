@@ -1,9 +1,9 @@
 """The pytest plugin object that turns grader files into a stage-by-stage grading run.
 
-It provides the fixtures graders use (``api``, ``uid``, ``server``), selects and orders tests by
-their ``@pytest.mark.stage``, bounds each check in time, stops after the first failing stage
-when asked, and reports every result through ``emit`` (one dict per test) — results come from
-pytest's hooks, never from its text output.
+It provides the fixtures graders use (``api``, ``uid``, ``server``, ``services``), selects and
+orders tests by their ``@pytest.mark.stage``, bounds each check in time, stops after the first
+failing stage when asked, and reports every result through ``emit`` (one dict per test) —
+results come from pytest's hooks, never from its text output.
 """
 
 from __future__ import annotations
@@ -92,6 +92,62 @@ class ServerHandle:
             raise CheckFailure(f"restarting your server failed: {exc}") from None
 
 
+class ServiceInfo:
+    """What graders know about one service: its details as attributes (``dsn``, ``url``,
+    ``control_token``, ...) or items."""
+
+    def __init__(self, name: str, info: dict[str, Any]):
+        self._name = name
+        self._info = dict(info)
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            return self._info[key]
+        except KeyError:
+            known = ", ".join(sorted(self._info))
+            message = f"service '{self._name}' has no '{key}' (it has {known})"
+            raise AttributeError(message) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._info[key]
+
+    def __repr__(self) -> str:
+        return f"ServiceInfo({self._name!r}, {self._info!r})"
+
+
+class ServicesHandle:
+    """What the ``services`` fixture gives graders: ``services.postgres.dsn``,
+    ``services.payments.url`` / ``.control_token``, ... With ``grade --url`` learnpath starts
+    no services (it cannot hand them to a server it did not start), so asking for one skips the
+    check with the reason."""
+
+    def __init__(self, info: dict[str, dict[str, Any]], declared: list[str], *, started: bool):
+        self._info = info
+        self._declared = list(declared)
+        self._started = started
+
+    def __getattr__(self, name: str) -> ServiceInfo:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> ServiceInfo:
+        if name in self._info:
+            return ServiceInfo(name, self._info[name])
+        if name in self._declared and not self._started:
+            pytest.skip(
+                f"not checked with --url: needs the {name} service, which learnpath starts only "
+                "for a server it starts itself"
+            )
+        declared = ", ".join(self._declared) or "none"
+        raise AttributeError(f"the exercise does not declare the service '{name}' ({declared})")
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._info
+
+
 class GradingPlugin:
     """Pass an instance to ``pytest.main(args, plugins=[plugin])``."""
 
@@ -106,8 +162,10 @@ class GradingPlugin:
         timeout: float = 10.0,
         check_limit: float | None = None,
         stop_on_fail: bool = True,
+        services: ServicesHandle | None = None,
     ):
         self._server = server
+        self._services = services or ServicesHandle({}, [], started=server.started)
         self.stages = stages
         self.known_stages = known_stages
         self.emit = emit
@@ -152,7 +210,12 @@ class GradingPlugin:
             """The learner's server: ``restart()``, ``logs(n)``, ``project_dir``, ``config``."""
             return plugin._server
 
-        return {"api": api, "uid": uid, "server": server}
+        @pytest.fixture(scope="session")
+        def services() -> ServicesHandle:
+            """The exercise's services: ``services.postgres.dsn``, ``services.payments.url``."""
+            return plugin._services
+
+        return {"api": api, "uid": uid, "server": server, "services": services}
 
     def _client(self) -> Api:
         if self._api is None:
@@ -384,9 +447,9 @@ def pytest_configure(config: pytest.Config) -> None:
     url = os.environ.get("LEARNPATH_GRADE_URL")
     if not url or config.pluginmanager.has_plugin("learnpath-grading"):
         return
-    from learnpath.grading import project
+    from learnpath.content import exercises
 
-    ex = project.load_exercise(os.environ.get("LEARNPATH_GRADE_EXERCISE", ""))
+    ex = exercises.get(os.environ.get("LEARNPATH_GRADE_EXERCISE", ""))
     ids = [s.id for s in ex.stages]
     plugin = GradingPlugin(
         server=ServerHandle(url, None, Path.cwd(), {}),

@@ -17,15 +17,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learnpath.content import exercises
+from learnpath.content.exercises import ExerciseDef
 from learnpath.errors import LearnpathError, UsageError
-from learnpath.exercises import ExerciseDef
 from learnpath.grading import project
-from learnpath.grading.process import group_alive, kill_group
+from learnpath.grading.process import free_port, group_alive, kill_group
 
 OnEvent = Callable[[dict[str, Any]], None]
 DEFAULT_TIMEOUT = 10.0
@@ -138,8 +139,8 @@ def grade(
     """
     project_dir = project_dir.resolve()
     cfg = project.read_project(project_dir)
-    ex = project.load_exercise(cfg.exercise)
-    graders = project.graders_dir(ex)
+    ex = exercises.get(cfg.exercise)
+    graders = exercises.graders_dir(ex)
     if not graders.is_dir():
         raise LearnpathError(f"no graders for {ex.id} (expected {graders})")
     if url is None:
@@ -158,6 +159,8 @@ def grade(
         "stop_on_fail": stop_on_fail,
         "timeout": timeout,
         "uid": secrets.token_hex(3),
+        "service_names": list(ex.services),
+        "services": {},
         "config": {
             "exercise": cfg.exercise,
             "stack": cfg.stack,
@@ -173,14 +176,56 @@ def grade(
         started_at=time.time(),
         url=url,
     )
+    emit = on_event or (lambda e: None)
     with contextlib.ExitStack() as cleanup:
         if url is None:
-            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="learnpath-grade-"))
-            spec["env"] = server_env(ex, cfg, Path(scratch))
-        _run_worker(spec, result, on_event or (lambda e: None), environ or {})
+            # With --url the learner runs the server, so services could not reach it: none
+            # are started, and checks that need them are skipped (the `services` fixture).
+            prepared = cleanup.enter_context(prepare_server(ex, cfg))
+            spec["env"] = prepared.env
+            spec["port"] = prepared.port
+            spec["services"] = prepared.services
+            if prepared.seconds:
+                emit({"event": "services", "seconds": prepared.seconds})
+        _run_worker(spec, result, emit, environ or {})
     result.finished_at = time.time()
     _summarise(result)
     return result
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Everything the learner's server gets for one run, before it starts."""
+
+    port: int
+    env: dict[str, str]  # besides PORT and HOST
+    services: dict[str, dict[str, Any]]  # what graders learn about each service
+    describe: list[str]  # one line per service, for people
+    seconds: dict[str, float]  # how long each service took to start
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextlib.contextmanager
+def prepare_server(
+    ex: ExerciseDef, cfg: project.ProjectConfig, *, port: int | None = None
+) -> Iterator[Prepared]:
+    """Pick the server's port, make its scratch folder and environment, start the exercise's
+    services; undo all of it when the block ends. ``grade`` and ``learnpath run`` both use it,
+    so a learner develops against exactly what the grader gives the server."""
+    from learnpath.services.registry import start_all
+
+    port = port or free_port()
+    with (
+        tempfile.TemporaryDirectory(prefix="learnpath-grade-") as scratch,
+        start_all(
+            ex.services, app_url=f"http://127.0.0.1:{port}", options=ex.service_options
+        ) as running,
+    ):
+        env = {**server_env(ex, cfg, Path(scratch)), **running.env}
+        yield Prepared(port, env, running.info, running.describe, running.seconds)
 
 
 def server_env(ex: ExerciseDef, cfg: project.ProjectConfig, scratch: Path) -> dict[str, str]:

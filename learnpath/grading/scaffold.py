@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from learnpath.content.exercises import ExerciseDef, StackDef, starter_dir
 from learnpath.errors import LearnpathError, UsageError
-from learnpath.exercises import ExerciseDef, StackDef
 from learnpath.grading.project import PROJECT_FILE
 
 # Build output and local state that must never be scaffolded, even if a template holds them.
@@ -164,7 +164,7 @@ def start(
 ) -> Scaffolded:
     """Scaffold ``ex``'s starter into ``dest`` (refusing a non-empty ``dest`` unless ``force``)."""
     name, sd = choose_stack(ex, stack)
-    template = ex.path / sd.template
+    template = starter_dir(ex, sd)
     files = template_files(template)  # validated in full before anything is written
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder")

@@ -2,9 +2,11 @@
 it and recording the attempt, starting a new project.
 
 The grading engine (:mod:`learnpath.grading.runner`) runs checks and returns a result; this
-module is the one step that reads the learner's progress before grading and stores the attempt
-after it. Progress belongs to a project: the ``id`` in its ``learnpath.yml`` (written by
-``learnpath start``), or, for a folder without one, an id derived from its resolved path.
+module is the one step that reads the learner's progress before grading, stores the attempt
+after it, and decides what is next from every stage the project has passed (a single
+``--stage`` never "completes" an exercise). It opens the progress store and passes it down.
+Progress belongs to a project: the ``id`` in its ``learnpath.yml`` (written by ``learnpath
+start``), or, for a folder without one, an id derived from its resolved path.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from learnpath import progress
+from learnpath import store
+from learnpath.content import exercises
+from learnpath.content.exercises import ExerciseDef
 from learnpath.errors import LearnpathError, UsageError
-from learnpath.exercises import ExerciseDef
 from learnpath.grading import project, runner, scaffold
 from learnpath.grading.runner import ALL_DONE, DEFAULT_TIMEOUT, GradeResult, OnEvent
+from learnpath.progress import enrollment, projects
+from learnpath.progress.repository import Repository
 
 # Starters by the language a learner chose at onboarding (python | node | java).
 NO_STARTER_YET = {"java": "Java: no starter yet (JVM starters are planned)"}
@@ -50,7 +55,9 @@ def current_stage(ex: ExerciseDef, project_dir: Path | None = None) -> str | Non
 
 def _current(ex: ExerciseDef, pid: str | None, legacy: bool) -> str | None:
     try:
-        state = progress.exercise_state(ex.id, definition_order=False, project=pid, legacy=legacy)
+        state = projects.exercise_state(
+            Repository(store.reader()), ex.id, definition_order=False, project=pid, legacy=legacy
+        )
     except LearnpathError:
         return None
     passed = set(state["passed_stages"])
@@ -78,7 +85,7 @@ def grade_project(
     """
     project_dir = project_dir.resolve()
     cfg = project.read_project(project_dir)
-    ex = project.load_exercise(cfg.exercise)
+    ex = exercises.get(cfg.exercise)
     pid, legacy = project_id(project_dir, cfg)
     current = None if (stage or all_stages) else _current(ex, pid, legacy)
     result = runner.grade(
@@ -106,7 +113,8 @@ def record_result(result: GradeResult, project_dir: Path, *, adopt_legacy: bool 
     from learnpath.grading.report import results_json
 
     stages = [{k: v for k, v in s.to_dict().items() if k != "title"} for s in result.stages]
-    return progress.record_attempt(
+    return projects.record_attempt(
+        Repository(store.writer()),
         result.exercise,
         stack=result.stack,
         status=result.status,
@@ -120,9 +128,31 @@ def record_result(result: GradeResult, project_dir: Path, *, adopt_legacy: bool 
     )
 
 
+def stage_after(result: GradeResult) -> str:
+    """The stage the project is at after ``result``: the first stage (in the exercise's order)
+    its attempts, this one included, never passed; :data:`ALL_DONE` once every stage passed.
+
+    Decided from all passed stages, never from this run alone: passing the last stage with
+    ``--stage`` does not complete an exercise whose earlier stages never passed.
+    """
+    ex = exercises.get(result.exercise)
+    passed = {s.stage for s in result.stages if s.status == "pass"}
+    if result.project is not None:
+        with contextlib.suppress(LearnpathError):  # unreadable store: this run's passes only
+            state = projects.exercise_state(
+                Repository(store.reader()),
+                ex.id,
+                definition_order=False,
+                project=result.project,
+            )
+            passed.update(state["passed_stages"])
+    return next((s.id for s in ex.stages if s.id not in passed), ALL_DONE)
+
+
 def default_stack(ex: ExerciseDef) -> str | None:
     """The exercise's stack for the language chosen at onboarding (``None``: not chosen)."""
-    enrolled = progress.enrollment(progress.default_track())
+    repo = Repository(store.reader())
+    enrolled = enrollment.enrollment(repo, enrollment.default_track(repo))
     language = enrolled.stack if enrolled is not None else None
     if language is None:
         return None
@@ -140,12 +170,18 @@ def start_project(
 ) -> scaffold.Scaffolded:
     """``learnpath start``: scaffold the starter (by default in the onboarding language's stack)
     and record the new project, which becomes the active one."""
-    ex = project.load_exercise(exercise_id)
+    ex = exercises.get(exercise_id)
     if stack in NO_STARTER_YET:
         names = " or ".join(ex.stacks)
         raise UsageError(f"{NO_STARTER_YET[stack]}; choose {names}")
     done = scaffold.start(ex, dest, stack=stack or default_stack(ex), force=force)
     # An unwritable store only costs the home's "active project" until the first grade.
     with contextlib.suppress(LearnpathError):
-        progress.register_project(done.project_id, ex.id, stack=done.stack, path=str(done.dest))
+        projects.register_project(
+            Repository(store.writer()),
+            done.project_id,
+            ex.id,
+            stack=done.stack,
+            path=str(done.dest),
+        )
     return done

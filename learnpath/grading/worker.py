@@ -48,7 +48,7 @@ def run(spec: dict[str, Any], emit: Any) -> int:
     import pytest
 
     from learnpath.grading.process import Backend, BackendError
-    from learnpath.grading.pytest_plugin import GradingPlugin, ServerHandle
+    from learnpath.grading.pytest_plugin import GradingPlugin, ServerHandle, ServicesHandle
 
     project_dir = Path(spec["project_dir"])
     backend: Backend | None = None
@@ -63,6 +63,8 @@ def run(spec: dict[str, Any], emit: Any) -> int:
                 ready_path=spec.get("ready_path") or "/",
                 start_timeout=float(spec.get("start_timeout") or 20),
                 install=(spec.get("config") or {}).get("install"),
+                # chosen by the runner, which told the services (webhooks) before we start
+                port=spec.get("port"),
             )
             backend.on_spawn = lambda pgid: emit({"event": "spawned", "pgid": pgid})
             t0 = time.monotonic()
@@ -86,6 +88,11 @@ def run(spec: dict[str, Any], emit: Any) -> int:
             uid=spec["uid"],
             timeout=float(spec.get("timeout") or 10),
             stop_on_fail=bool(spec.get("stop_on_fail", True)),
+            services=ServicesHandle(
+                spec.get("services") or {},
+                spec.get("service_names") or [],
+                started=backend is not None,
+            ),
         )
         graders = spec["graders"]
         args = [

@@ -517,3 +517,35 @@ def _suggest(word: str, options) -> str:
 
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.75)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# -- quiz and resource lint --------------------------------------------------------------------
+
+
+def selected_weeks(track: Track, targets: Sequence[Path]) -> list[Week]:
+    """The weeks of ``track`` that come from ``targets`` (all of them when none are given):
+    a lone module is linted alone, not with the built-in track it overlays."""
+    weeks = track.all_weeks()
+    if not targets:
+        return weeks
+    roots = [t.resolve() for t in targets]
+    return [
+        w
+        for w in weeks
+        if w.source and any(r == (p := Path(w.source).resolve()) or r in p.parents for r in roots)
+    ]
+
+
+def lint_diagnostics(tracks: dict[str, Track], targets: Sequence[Path] = ()) -> list[Diagnostic]:
+    """Quiz skew, paid-only resources and repeated questions of the selected weeks, positioned
+    in their files (see :mod:`learnpath.content.quizlint` for the thresholds)."""
+    from learnpath.content import quizlint
+
+    out = []
+    sources: dict[str, Source] = {}  # each file is parsed once, however many findings it has
+    for track in tracks.values():
+        for f in quizlint.lint(track, selected_weeks(track, targets)):
+            src = sources.setdefault(f.week.source, Source(f.week.source, Path(f.week.source)))
+            line, col = src.pos(f.path)
+            out.append(Diagnostic(f.week.source, line, col, f.message, f.severity))
+    return out

@@ -1,21 +1,27 @@
-"""Exercise definitions (``exercises/<id>/exercise.yaml``): load and validate them."""
+"""Exercises: their definitions (``exercises/<id>/exercise.yaml``), parsed once per process,
+and the files that belong to each (graders, starters, solutions, mutants)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from learnpath import paths
-from learnpath.errors import ContentError, Diagnostic
+from learnpath.content import locations
+from learnpath.errors import ContentError, Diagnostic, UsageError, did_you_mean
 from learnpath.models import FORMAT_VERSION, ID, ID_HELP, meta
 from learnpath.yamlsrc import Source, compose, load_as
 
 GRADER_CHECKS_HEADING = "What the grader checks"
 SECRET_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Set by the engine itself for every server it starts.
-RESERVED_ENV = frozenset({"PORT", "HOST", "DATABASE_PATH", "PATH"})
+RESERVED_ENV = frozenset(
+    {"PORT", "HOST", "DATABASE_PATH", "PATH"}
+    # set by services (learnpath/services/)
+    | {"DATABASE_URL", "PAYMENTS_URL", "PAYMENTS_API_KEY", "PAYMENTS_WEBHOOK_SECRET"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,10 @@ class ExerciseDef:
     summary: str
     status: Literal["ready", "planned"] = "ready"
     weeks: tuple[int, ...] = ()
+    # Started for every run next to the learner's server (see learnpath/services/).
     services: tuple[str, ...] = ()
+    # Per service, options other than its defaults, e.g. {payments: {webhook_path: /hooks}}.
+    service_options: dict[str, dict[str, str]] = field(default_factory=dict)
     # Environment variables that get a fresh random value each grading run (e.g. JWT_SECRET):
     # the learner's server and the graders both see it, so graders can mint tokens it must trust.
     secrets: tuple[str, ...] = ()
@@ -101,6 +110,7 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
                     f"other than {', '.join(sorted(RESERVED_ENV))}",
                 )
             )
+    _check_services(ex, src, diags)
     seen: set[str] = set()
     for i, stage in enumerate(ex.stages):
         if stage.id in seen:
@@ -115,6 +125,42 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
                 )
             )
     return ex, src
+
+
+def _check_services(ex: ExerciseDef, src: Source, diags: list[Diagnostic]) -> None:
+    """Services must be known ones, each listed once; options only for listed services."""
+    from learnpath.services import CATALOG
+
+    known = sorted(CATALOG)
+    for i, name in enumerate(ex.services):
+        if name not in CATALOG:
+            diags.append(
+                src.diag(("services", i), f"unknown service '{name}'{did_you_mean(name, known)}")
+            )
+        elif name in ex.services[:i]:
+            diags.append(src.diag(("services", i), f"service '{name}' is listed twice"))
+    for name, opts in ex.service_options.items():
+        if name not in ex.services:
+            diags.append(
+                src.diag(
+                    ("service_options", name),
+                    f"options for '{name}', which is not in 'services'",
+                )
+            )
+            continue
+        if name not in CATALOG:
+            continue  # reported above as an unknown service
+        for key, value in opts.items():
+            if key not in CATALOG[name]:
+                allowed = ", ".join(sorted(CATALOG[name])) or "none"
+                diags.append(
+                    src.diag(
+                        ("service_options", name, key),
+                        f"unknown option '{key}' for service '{name}' (options: {allowed})",
+                    )
+                )
+            elif key.endswith("_path") and not value.startswith("/"):
+                diags.append(src.diag(("service_options", name, key), f"'{key}' must start with /"))
 
 
 # Definitions already parsed in this process, keyed by the files they came from (path, mtime,
@@ -148,7 +194,7 @@ def _stamp(file: Path) -> tuple[int, int]:
 
 def _files(folder: Path | None) -> list[Path]:
     """The definition files in ``folder``, or in every exercise folder, in override order."""
-    roots = [folder] if folder else paths.exercise_dirs()
+    roots = [folder] if folder else locations.exercise_dirs()
     return [f for root in roots for f in sorted(root.glob("*/exercise.yaml"))]
 
 
@@ -170,3 +216,61 @@ def load_checked(folder: Path | None = None) -> tuple[dict[str, ExerciseDef], li
     """The exercises that parse, and the problems in those that do not (for ``validate``)."""
     diags: list[Diagnostic] = []
     return _load(folder, diags), diags
+
+
+def ids(folder: Path | None = None) -> frozenset[str]:
+    """Ids of the exercises declared in ``exercises/<id>/exercise.yaml`` (without parsing them):
+    the built-in ones and those of ``LEARNPATH_CONTENT`` and ``LEARNPATH_PATH``, or those in
+    ``folder``. Weeks may list a built-in exercise even while other content is graded."""
+    folders = (
+        [folder] if folder else [locations.builtin_root() / "exercises", *locations.exercise_dirs()]
+    )
+    found: set[str] = set()
+    for f in folders:
+        with contextlib.suppress(OSError):
+            found.update(p.parent.name for p in f.glob("*/exercise.yaml"))
+    return frozenset(found)
+
+
+def get(exercise_id: str) -> ExerciseDef:
+    """One exercise definition; an unknown id gets "did you mean"."""
+    found = load_all()
+    if exercise_id not in found:
+        raise UsageError(
+            f"unknown exercise '{exercise_id}'{did_you_mean(exercise_id, sorted(found))}"
+        )
+    return found[exercise_id]
+
+
+# -- the files of one exercise -----------------------------------------------------------------
+
+
+def graders_dir(ex: ExerciseDef) -> Path:
+    """``graders/<id>`` next to the ``exercises/`` folder the exercise was loaded from."""
+    return ex.path.parent.parent / "graders" / ex.id
+
+
+def starter_dir(ex: ExerciseDef, stack: StackDef) -> Path:
+    """The template ``learnpath start`` copies for one of the exercise's stacks."""
+    return ex.path / stack.template
+
+
+def solutions(ex: ExerciseDef) -> dict[str, Path]:
+    """Reference solutions by stack: ``exercises/<id>/solutions/<stack>/``."""
+    folder = ex.path / "solutions"
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir()}
+
+
+def mutants_dir(ex: ExerciseDef) -> Path:
+    """Where the exercise's mutants live (``learnpath check`` may be pointed elsewhere)."""
+    return ex.path / "mutants"
+
+
+def stage_positions(ex: ExerciseDef) -> dict[int, tuple[int, int]]:
+    """Where each stage's ``id`` is in exercise.yaml (re-read only to report a problem)."""
+    scratch: list[Diagnostic] = []
+    src = compose(ex.path / "exercise.yaml", scratch)
+    load_as(src, ExerciseDef, scratch)
+    return {i: src.pos(("stages", i, "id")) for i in range(len(ex.stages))}

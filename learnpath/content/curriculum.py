@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from learnpath import __version__, paths
 from learnpath.atomic import write_atomic
+from learnpath.content import exercises, locations
 from learnpath.errors import ContentError, Diagnostic, UsageError
 from learnpath.models import FORMAT_VERSION, TRACK_FILE, Track, Week, split_ref
 
@@ -75,17 +76,6 @@ def roadmap_files(roots: Iterable[Path]) -> dict[str, Path]:
     return found
 
 
-def exercise_ids(folder: Path | None = None) -> frozenset[str]:
-    """Ids of the exercises declared in ``exercises/<id>/exercise.yaml``: the built-in ones and
-    those of ``LEARNPATH_CONTENT`` and ``LEARNPATH_PATH``, or those in ``folder``."""
-    folders = [folder] if folder else [paths.content_root() / "exercises", *paths.exercise_dirs()]
-    found: set[str] = set()
-    for f in folders:
-        with contextlib.suppress(OSError):
-            found.update(p.parent.name for p in f.glob("*/exercise.yaml"))
-    return frozenset(found)
-
-
 # -- loading with a cache ----------------------------------------------------------------------
 
 
@@ -95,18 +85,27 @@ def load_tracks(roots: Sequence[Path] | None = None, *, use_cache: bool = True) 
     The parsed result is cached as JSON under the cache dir, keyed by the path, size and mtime
     of every input file, so a repeated load skips YAML entirely.
     """
-    roots = list(roots) if roots is not None else paths.curriculum_dirs()
+    roots = list(roots) if roots is not None else locations.curriculum_roots()
     dirs = [(root, td) for root in roots for td in track_dirs(root)]
     key = _fingerprint(roots, dirs) if use_cache else ""
+    if key in _loaded:
+        return dict(_loaded[key])
     cache_file = paths.cache_dir() / f"curriculum-{_CACHE_FORMAT}.json"
     if use_cache:
         cached = _read_cache(cache_file, key)
         if cached is not None:
-            return cached
-    tracks = compile_tracks(dirs, roadmap_files(roots), exercise_ids())
+            _loaded[key] = cached
+            return dict(cached)
+    tracks = compile_tracks(dirs, roadmap_files(roots), exercises.ids())
     if use_cache:
         _write_cache(cache_file, key, tracks)
-    return tracks
+        _loaded[key] = tracks
+    return dict(tracks)
+
+
+# Tracks already loaded in this process, by fingerprint: several parts of one command ask for
+# them, and they are immutable.
+_loaded: dict[str, dict[str, Track]] = {}
 
 
 def load_track(track_id: str | None = None) -> Track:
@@ -131,7 +130,7 @@ def _fingerprint(roots: Sequence[Path], dirs: list[tuple[Path, TrackDir]]) -> st
             h.update(f"{f}|missing".encode())
             continue
         h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}\n".encode())
-    h.update("|".join(sorted(exercise_ids())).encode())
+    h.update("|".join(sorted(exercises.ids())).encode())
     return h.hexdigest()
 
 
@@ -248,7 +247,7 @@ def compile_tracks(
     ``extra_modules`` are single module files, each with the track folder (one of ``dirs``) it
     overlays, or ``None`` for a lone module, which overlays the built-in ``backend`` track.
     """
-    from learnpath import validation  # YAML parsing is only needed on a cache miss
+    from learnpath.content import validation  # YAML parsing is only needed on a cache miss
 
     diags: list[Diagnostic] = []
     modules = [m for _, td in dirs for m in td.modules] + [m for m, _ in extra_modules]
@@ -270,7 +269,7 @@ def validate_paths(targets: Sequence[Path]) -> tuple[dict[str, Track], dict[str,
     A module file is checked in the context of the track folder above it or, when it has none,
     as an overlay of the built-in ``backend`` track.
     """
-    builtin = paths.curriculum_dirs()
+    builtin = locations.curriculum_roots()
     if not targets:
         return load_tracks(builtin, use_cache=False), roadmap_files(builtin)
     missing = [t for t in targets if not t.exists()]
@@ -311,7 +310,7 @@ def validate_paths(targets: Sequence[Path]) -> tuple[dict[str, Track], dict[str,
     ]
     dirs = base + dirs
     roadmaps = roadmap_files([*builtin[:1], *roots])
-    return compile_tracks(dirs, roadmaps, exercise_ids(), extra_modules=modules), roadmaps
+    return compile_tracks(dirs, roadmaps, exercises.ids(), extra_modules=modules), roadmaps
 
 
 def _extends(td: TrackDir) -> str | None:
@@ -331,7 +330,7 @@ def _extends(td: TrackDir) -> str | None:
 
 
 def roadmap_nodes(roadmap_id: str, files: dict[str, Path] | None = None) -> list[dict]:
-    files = files if files is not None else roadmap_files(paths.curriculum_dirs())
+    files = files if files is not None else roadmap_files(locations.curriculum_roots())
     if roadmap_id not in files:
         raise UsageError(f"unknown roadmap '{roadmap_id}'; known: {', '.join(sorted(files))}")
     return json.loads(files[roadmap_id].read_text(encoding="utf-8"))

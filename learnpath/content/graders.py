@@ -1,4 +1,4 @@
-"""Static checks that tie grader files to stages (used by ``learnpath validate``).
+"""Graders (``graders/<exercise>/test_*.py``): static checks that tie them to stages.
 
 The grader files are read with ``ast``, not imported: validation must be fast, must not run
 instructor code, and must point at ``FILE:LINE:COL``.
@@ -9,10 +9,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from learnpath import exercises
+from learnpath.content import exercises
+from learnpath.content.exercises import ExerciseDef, graders_dir, stage_positions
 from learnpath.errors import Diagnostic
-from learnpath.exercises import ExerciseDef
-from learnpath.grading.project import graders_dir
 
 
 def _display(path: Path) -> str:
@@ -124,7 +123,7 @@ def check_graders(ex: ExerciseDef) -> list[Diagnostic]:
             covered.add(arg.value)
     missing = [(i, s.id) for i, s in enumerate(ex.stages) if s.id not in covered]
     if missing:
-        positions = _stage_positions(ex)
+        positions = stage_positions(ex)
         for i, stage_id in missing:
             line, col = positions.get(i, (1, 1))
             diags.append(
@@ -136,13 +135,3 @@ def check_graders(ex: ExerciseDef) -> list[Diagnostic]:
                 )
             )
     return diags
-
-
-def _stage_positions(ex: ExerciseDef) -> dict[int, tuple[int, int]]:
-    """Where each stage's ``id`` is in exercise.yaml (re-parsed only when something is wrong)."""
-    from learnpath.yamlsrc import compose, load_as
-
-    scratch: list[Diagnostic] = []
-    src = compose(ex.path / "exercise.yaml", scratch)
-    load_as(src, ExerciseDef, scratch)
-    return {i: src.pos(("stages", i, "id")) for i in range(len(ex.stages))}
