@@ -149,3 +149,18 @@ def test_starters_hold_what_learners_need(stack):
         assert (starter / "package-lock.json").is_file()
     config = yaml.safe_load((starter / "learnpath.yml").read_text(encoding="utf-8"))
     assert config == {"database": "conduit.db", "ready_path": "/api/tags"}
+
+
+def test_every_stage_names_one_of_the_exercise_weeks_in_order():
+    ex = load_all()["blog-api"]
+    weeks = [s.week for s in ex.stages]
+    assert all(w in ex.weeks for w in weeks), weeks
+    assert weeks == sorted(weeks), "stages follow the weeks in order"
+
+
+def test_a_week_view_names_the_stages_that_week_leads_to():
+    from learnpath.content.exercises import stage_span
+
+    ex = load_all()["blog-api"]
+    assert stage_span(ex, 9) == "stages 1-4: health, register, login, current-user"
+    assert stage_span(ex, 3) == ""

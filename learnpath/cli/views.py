@@ -117,13 +117,23 @@ def _exercise_parts(w: Week, notes: Mapping[str, str]) -> list:
     """Each exercise of ``w`` with what it is: graded now (and how to go on) or coming."""
     statuses = exercise_statuses(w.exercises)
     parts: list = [Text("Exercises", style="bold underline")]
+    spans = _stage_spans(w)
     for e in w.exercises:
         label = exercise_label(e, statuses[e], notes.get(e))
         style = "green" if statuses[e] == "ready" else "dim"
-        parts.append(Text.from_markup(f"  • {escape(e)}  [{style}]{escape(label)}[/]"))
+        span = f"  [dim]({escape(spans[e])})[/]" if spans.get(e) else ""
+        parts.append(Text.from_markup(f"  • {escape(e)}  [{style}]{escape(label)}[/]{span}"))
     if "ready" not in statuses.values():
         parts.append(Text.from_markup(f"  [dim]{escape(NO_GRADED_EXERCISE)}[/]"))
     return [*parts, Text()]
+
+
+def _stage_spans(w: Week) -> dict[str, str]:
+    """Which stages of each ready exercise this week leads to (exercise id -> "stages 2-4: ...")."""
+    from learnpath.content import exercises
+
+    defs, _ = exercises.load_checked()
+    return {e: exercises.stage_span(defs[e], w.week) for e in w.exercises if e in defs}
 
 
 def week_detail(

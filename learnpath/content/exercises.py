@@ -42,6 +42,8 @@ class StageDef:
     hints: tuple[str, ...] = ()
     points: int = field(default=1, metadata=meta(range=(0, 1000)))
     extension: bool = False
+    # The curriculum week whose work this stage grades: week views list a week's stages.
+    week: int | None = field(default=None, metadata=meta(range=(1, 200)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,3 +276,14 @@ def stage_positions(ex: ExerciseDef) -> dict[int, tuple[int, int]]:
     src = compose(ex.path / "exercise.yaml", scratch)
     load_as(src, ExerciseDef, scratch)
     return {i: src.pos(("stages", i, "id")) for i in range(len(ex.stages))}
+
+
+def stage_span(ex: ExerciseDef, week: int) -> str:
+    """The stages of ``ex`` a week leads to, e.g. ``"stages 2-4: register, login, current-user"``;
+    empty when its stages name no weeks."""
+    numbers = [i for i, s in enumerate(ex.stages, 1) if s.week == week]
+    if not numbers:
+        return ""
+    ids = ", ".join(ex.stages[i - 1].id for i in numbers)
+    span = f"{numbers[0]}-{numbers[-1]}" if len(numbers) > 1 else f"{numbers[0]}"
+    return f"stage{'s' * (len(numbers) > 1)} {span}: {ids}"

@@ -1,0 +1,1 @@
+"""Conduit (RealWorld API v2): your Blog API."""

@@ -1,0 +1,1 @@
+"""The Conduit project: settings, URLs and the WSGI entry point."""

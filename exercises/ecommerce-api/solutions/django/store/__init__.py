@@ -1,0 +1,1 @@
+"""The shop: accounts, catalog, carts, orders, payments."""

@@ -1,0 +1,1 @@
+"""The Shop API: a FastAPI reference solution on PostgreSQL."""

@@ -1,0 +1,1 @@
+"""The Shop API project: settings, URLs and the WSGI entry point."""

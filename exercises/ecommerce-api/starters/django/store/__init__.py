@@ -1,0 +1,1 @@
+"""Your shop: accounts, catalog, carts, orders, payments (one stage at a time)."""

@@ -1,0 +1,74 @@
+"""Extension stage sales-report: revenue per UTC day, checked against the grader's own sums."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from learnpath.grading.checks import expect, expect_equal, expect_field, expect_json, expect_status
+
+REPORT = "/api/admin/reports/sales"
+
+
+def _days(api, admin, start, end):
+    resp = api.get(REPORT, params={"from": start, "to": end}, token=admin.token)
+    expect_status(resp, 200)
+    days = expect_field(expect_json(resp), "days", list)
+    dates = [d.get("date") for d in days]
+    expect(dates == sorted(dates), f"expected days in date order, got {dates}")
+    for day in days:
+        for name in ("orders", "revenue"):
+            expect_field(day, name, int)
+    return days
+
+
+def _window():
+    today = datetime.now(UTC).date()
+    return str(today - timedelta(days=1)), str(today + timedelta(days=1))
+
+
+def _totals(days):
+    return sum(d["orders"] for d in days), sum(d["revenue"] for d in days)
+
+
+@pytest.mark.stage("sales-report")
+def test_report_counts_paid_orders_net_of_refunds(api, shop, admin, control, alice):
+    start, end = _window()
+    before = _totals(_days(api, admin, start, end))
+    full, _ = shop.paid_order(alice, control, price=1100, quantity=1)
+    partial, _ = shop.paid_order(alice, control, price=700, quantity=3)
+    refunded, _ = shop.paid_order(alice, control, price=900, quantity=1)
+    shop.order_for(alice, price=5000)  # pending: not counted
+    cancelled, _ = shop.order_for(alice, price=6000)
+    api.post(f"/api/orders/{cancelled['id']}/cancel", token=alice.token)
+    for order, amount in ((partial, 500), (refunded, 900)):
+        resp = api.post(
+            f"/api/orders/{order['id']}/refunds",
+            json={"refund": {"amount": amount}},
+            token=admin.token,
+        )
+        expect(
+            200 <= resp.status_code < 300,
+            f"setup: a refund should be accepted, got {resp.status_code}",
+        )
+    shop.wait_status(alice, partial["id"], "partially_refunded", "after a partial refund")
+    shop.wait_status(alice, refunded["id"], "refunded", "after a full refund")
+    mine = [shop.get_order(alice, o["id"]) for o in (full, partial, refunded)]
+    expected = (3, sum(o["total"] - o["refundedAmount"] for o in mine))
+    after = _totals(_days(api, admin, start, end))
+    expect_equal(
+        (after[0] - before[0], after[1] - before[1]),
+        expected,
+        "the change in (orders, revenue) of the report after 3 paid orders (one partly, one fully "
+        "refunded), one pending and one cancelled",
+    )
+
+
+@pytest.mark.stage("sales-report")
+def test_report_empty_range_and_admin_only(api, shop, admin, alice):
+    expect_equal(
+        _days(api, admin, "2001-01-01", "2001-01-31"), [], "days of a range with no orders"
+    )
+    shop.check_error(
+        api.get(REPORT, params={"from": "2001-01-01", "to": "2001-01-31"}, token=alice.token), 403
+    )
+    shop.check_error(api.get(REPORT, params={"from": "2001-01-01", "to": "2001-01-31"}), 401)
