@@ -24,7 +24,8 @@ export LEARNPATH_HOME="$WORK/home" NO_COLOR=1
 # The server's dependencies in a venv of their own, first on PATH: the run command is `python -m
 # uvicorn ...`, so grading starts the server with this venv's python.
 python3 -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$SRC/requirements.txt"
+"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -r "$SRC/requirements.txt" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log" >&2; exit 1; }
 export PATH="$WORK/venv/bin:$PATH"
 
 copy() {

@@ -66,7 +66,7 @@ def _grader_tests() -> list[tuple[Path, ast.FunctionDef]]:
 
 def test_exercise_yaml_validates(exercise):
     assert exercise.status == "ready"
-    assert set(exercise.stacks) == {"fastapi", "express"}
+    assert set(exercise.stacks) == {"fastapi", "express", "django"}
     assert [s.id for s in exercise.stages] == CORE + EXTENSIONS
     assert [s.id for s in exercise.stages if s.extension] == EXTENSIONS
     for stage in exercise.stages:

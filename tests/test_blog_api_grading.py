@@ -146,3 +146,5 @@ def test_check_proves_every_mutant_fails_its_stage(cli):
     weak = [s for s in doc["stages"] if not 0 < s["killed"] == s["mutants"]]
     assert not weak, weak
     assert {p["name"] for p in doc["proofs"] if p["kind"] == "solution"} == {"fastapi", "express"}
+    starters = {p["name"] for p in doc["proofs"] if p["kind"] == "starter"}
+    assert starters == {"fastapi", "express", "django"}

@@ -158,3 +158,26 @@ def test_contract_money_is_integer_minor_units(contract):
     for name, field in (("Order", "total"), ("Order", "refundedAmount"), ("Line", "lineTotal")):
         assert schemas[name]["properties"][field] == {"$ref": "#/components/schemas/Money"}
     assert schemas["Product"]["properties"]["currency"] == {"const": "EUR"}
+
+
+def test_every_stage_has_a_mutant_on_every_stack_with_a_reference():
+    """`learnpath check` proves each stage kills what it targets; this asks for one per stack."""
+    ex = load_all()["ecommerce-api"]
+    have = {
+        (doc["stage"], doc["solution"])
+        for doc in (yaml.safe_load(f.read_text()) for f in (EXERCISE / "mutants").glob("*.yaml"))
+    }
+    stacks = sorted(p.name for p in (EXERCISE / "solutions").iterdir() if p.is_dir())
+    missing = [(s.id, k) for s in ex.stages for k in stacks if (s.id, k) not in have]
+    assert not missing, missing
+
+
+def test_the_further_mutants_still_apply_to_their_references():
+    """mutants/more/ holds further wrong servers (run on demand with --mutants): each still
+    names a real stage and applies to its reference exactly once, so it cannot rot unseen."""
+    from learnpath.content.mutants import load_mutants
+
+    ex = load_all()["ecommerce-api"]
+    more = load_mutants(ex, EXERCISE / "mutants" / "more")
+    assert len(more) >= 50
+    assert {m.stage for m in more} <= {s.id for s in ex.stages}

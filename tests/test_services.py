@@ -478,3 +478,12 @@ def test_run_without_postgres_is_one_line(cli, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "sudo apt install postgresql" in result.stderr
+
+
+def test_the_grading_database_runs_in_a_zone_whose_date_is_not_the_utc_date():
+    import datetime as dt
+
+    for hour in range(24):
+        now = dt.datetime(2026, 11, 29, hour, 30, tzinfo=dt.UTC)
+        local = now.astimezone(__import__("zoneinfo").ZoneInfo(postgres.far_timezone(now)))
+        assert local.date() != now.date(), (hour, postgres.far_timezone(now))

@@ -24,6 +24,16 @@ def test_register_returns_a_customer_with_a_token(api, shop):
     expect_equal(expect_field(body, "user.role"), "customer", "user.role of a new account")
     token = expect_field(body, "user.token", str)
     expect(token.count(".") == 2, f"expected user.token to be a JWT, got {token[:40]!r}")
+    import time
+
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    expect(
+        isinstance(claims.get("exp"), int | float) and claims["exp"] > time.time(),
+        f"expected the token to carry an 'exp' claim in the future (tokens must expire), got "
+        f"claims {sorted(claims)}",
+    )
     expect("password" not in body["user"], "expected no password in the answer, got one")
 
 

@@ -54,3 +54,22 @@ def test_restart_does_not_duplicate_the_admin(api, shop, server, admin, services
             row = conn.execute(query, ("admin@shop.test",)).fetchone()
             total += row[0] if row else 0
     expect_equal(total, 1, "rows holding admin@shop.test after two restarts")
+
+
+@pytest.mark.stage("persistence")
+def test_an_idempotency_key_still_replays_after_a_restart(api, shop, server, alice):
+    """A client that retries a checkout after the server restarted must get the same order,
+    not a second one: idempotency keys are data, not process memory."""
+    product = shop.product(stock=5)
+    shop.put_item(alice, product["id"], 1)
+    key = shop.unique("restart-key")
+    first = shop.checkout(alice, key)
+    server.restart()
+    resp = api.post("/api/orders", json={}, token=alice.token, headers={"Idempotency-Key": key})
+    expect_status(resp, 201)
+    expect_equal(
+        (resp.json().get("order") or {}).get("id"),
+        first["id"],
+        "order.id of a checkout retried with the same Idempotency-Key after a restart",
+    )
+    expect_equal(shop.get_product(product["id"]).get("stock"), 4, "product.stock (one checkout)")

@@ -13,6 +13,7 @@ created on that server for the run and dropped after it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
 import os
 import re
@@ -62,6 +63,16 @@ SERVER_OPTIONS = (
     "logging_collector=off",
     "max_connections=100",
 )
+
+
+def far_timezone(now: dt.datetime | None = None) -> str:
+    """A session time zone in which today's date is not the UTC date (UTC-12 before noon UTC,
+    UTC+14 after), so a server that takes "the day" from the database session's zone instead of
+    UTC shows it at any hour, and a correct server never depends on the zone it is given."""
+    hour = (now or dt.datetime.now(dt.UTC)).hour
+    return "Etc/GMT+12" if hour < 12 else "Pacific/Kiritimati"
+
+
 MISSING = (
     "this exercise needs PostgreSQL, and its server programs (initdb, postgres) were not found "
     "on PATH or in the usual places: install it (Debian/Ubuntu: 'sudo apt install postgresql', "
@@ -173,7 +184,9 @@ class Postgres(Service):
             raise ServiceError(f"initdb failed (exit {done.returncode}): {tail}")
         self.port = free_port()
         log_path = self.folder / "postgres.log"
-        options = [arg for opt in SERVER_OPTIONS for arg in ("-c", opt)]
+        options = [
+            arg for opt in (*SERVER_OPTIONS, f"timezone={far_timezone()}") for arg in ("-c", opt)
+        ]
         with log_path.open("ab") as log:
             self.proc = spawn(
                 [
