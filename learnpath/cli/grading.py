@@ -275,6 +275,10 @@ class _Live:
                     "[tester::#setup]",
                     f"starting your server on port {event['port']}: {event['run']}",
                 )
+            elif kind == "services":
+                took = event["seconds"].items()
+                started = ", ".join(f"{name} ({sec:.1f} s)" for name, sec in took)
+                self.line("[tester::#setup]", f"started {started}")
             elif kind == "ready":
                 self.line(
                     "[tester::#setup]",
