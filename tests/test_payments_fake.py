@@ -454,3 +454,14 @@ def test_sigterm_stops_the_fake_cleanly_even_with_deliveries_pending():
     finally:
         code = running.stop(timeout=20)
     assert code == 0
+
+
+def test_latency_is_a_setting_that_delays_but_never_changes_answers(api, control):
+    assert control.set_latency(0.2)["latency"] == 0.2
+    assert create(api, amount=500)["amount"] == 500
+    assert control.set_latency(0)["latency"] == 0
+    with pytest.raises(ControlError):
+        control.set_latency(-1)
+    control.set_latency(0.3)
+    control.reset()  # a reset forgets it
+    assert control.config()["latency"] == 0

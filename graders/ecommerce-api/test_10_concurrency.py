@@ -7,6 +7,8 @@ and then writes it in two steps loses one of those races.
 """
 
 import asyncio
+import contextlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,6 +18,7 @@ from learnpath.grading.checks import expect, expect_equal
 
 SHOPPERS = 50
 STOCK = 3
+PROVIDER_LATENCY = 1.0  # seconds the provider takes per call during the payment race
 RACES = 3  # fresh products each time: a race a check-then-write server wins once rarely wins thrice
 
 
@@ -50,6 +53,45 @@ def _stock_columns(conn):
     ).fetchall()
 
 
+LOCK_HOLD = 1.0  # seconds the grader keeps the raced product's row locked in the first race
+
+
+@contextlib.contextmanager
+def _row_locked(dsn: str, name: str, *, hold: bool):
+    """Lock the row(s) holding product ``name`` (found through information_schema) for
+    LOCK_HOLD seconds from a thread, while the block runs; nothing when no such row is found."""
+    import psycopg
+    from psycopg import sql
+
+    if not hold:
+        yield
+        return
+    conn = psycopg.connect(dsn, connect_timeout=10)
+    try:
+        locked = 0
+        for schema, table, _ in _stock_columns(conn):
+            has_name = conn.execute(
+                """SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = %s AND table_name = %s AND column_name = 'name'""",
+                (schema, table),
+            ).fetchone()
+            if has_name:
+                query = sql.SQL("SELECT 1 FROM {}.{} WHERE name = %s FOR UPDATE").format(
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
+                locked += len(conn.execute(query, (name,)).fetchall())
+        release = threading.Timer(LOCK_HOLD, conn.commit) if locked else None
+        if release is None:
+            conn.rollback()
+        else:
+            release.start()
+        yield
+        if release is not None:
+            release.join()
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def races(shop):
     """For each race, a product with 3 units and 50 shoppers with 1 unit of it in the cart
@@ -78,7 +120,12 @@ def test_fifty_checkouts_for_three_units(api, shop, services, races):
 
     for race, (product, users) in enumerate(races, 1):
         requests = [("POST", "/api/orders", {"Authorization": f"Token {u.token}"}) for u in users]
-        codes = [r.status_code for r in asyncio.run(_at_once(str(api.base_url), requests))]
+        # In the first race the grader holds the product's row lock for a moment, as a slow
+        # concurrent transaction would: checkouts that lock or update the row wait for it, while
+        # a plain read goes on and a check-then-write server oversells whatever the timing.
+        with _row_locked(services.postgres.dsn, product["name"], hold=race == 1):
+            responses = asyncio.run(_at_once(str(api.base_url), requests))
+        codes = [r.status_code for r in responses]
         counts = {code: codes.count(code) for code in sorted(set(codes))}
         expect(
             counts.get(201) == STOCK and counts.get(409) == SHOPPERS - STOCK,
@@ -124,9 +171,16 @@ def test_concurrent_payment_calls_make_one_intent(api, shop, control, alice):
 
     headers = {"Authorization": f"Token {alice.token}"}
     path = f"/api/orders/{order['id']}/payment"
+    # A slow provider: every call waits, so all ten requests are in flight at once whatever the
+    # machine's load, and only the server's own idempotency key can keep them to one intent.
+    control.set_latency(PROVIDER_LATENCY)
+    try:
+        responses = asyncio.run(_at_once(str(api.base_url), [("POST", path, headers)] * 10))
+    finally:
+        control.set_latency(0)
     answers = [
         (r.status_code, (r.json().get("payment") or {}).get("intentId") if r.is_success else None)
-        for r in asyncio.run(_at_once(str(api.base_url), [("POST", path, headers)] * 10))
+        for r in responses
     ]
     ok = {intent for code, intent in answers if code in (200, 201)}
     expect(

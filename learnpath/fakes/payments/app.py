@@ -56,6 +56,9 @@ class PaymentsFake:
         self.idempotency: dict[tuple[str, str], Obj] = {}
         self.locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.processing_delay: float | None = DEFAULT_PROCESSING_DELAY
+        # Seconds every API request waits before it is handled: a slow provider, which is what
+        # makes a server's read-then-call-then-write window wide enough to see in a race.
+        self.latency: float = 0.0
 
     def reset(self) -> None:
         """Forget everything; delivery settings go back to those given at start-up."""
@@ -65,6 +68,7 @@ class PaymentsFake:
         self.idempotency.clear()
         self.locks.clear()
         self.processing_delay = DEFAULT_PROCESSING_DELAY
+        self.latency = 0.0
 
     # Authentication
 
@@ -313,6 +317,8 @@ def api_route(
         }
         fake.requests.append(entry)
         headers = {"Request-Id": request_id}
+        if fake.latency:
+            await asyncio.sleep(fake.latency)
         try:
             if handler is None:
                 raise ApiError(
@@ -382,12 +388,16 @@ def control_route(
 
 async def get_config(fake: PaymentsFake, request: Request, body: Obj) -> Obj:
     """GET /_control/config"""
-    return {**fake.dispatcher.config(), "processing_delay": fake.processing_delay}
+    return {
+        **fake.dispatcher.config(),
+        "processing_delay": fake.processing_delay,
+        "latency": fake.latency,
+    }
 
 
 async def set_config(fake: PaymentsFake, request: Request, body: Obj) -> Obj:
-    """POST /_control/config: any of webhook_url, mode, retry{}, processing_delay."""
-    unknown = set(body) - {"webhook_url", "mode", "retry", "processing_delay"}
+    """POST /_control/config: any of webhook_url, mode, retry{}, processing_delay, latency."""
+    unknown = set(body) - {"webhook_url", "mode", "retry", "processing_delay", "latency"}
     if unknown:
         raise ApiError(400, f"unknown settings: {', '.join(sorted(unknown))}")
     dispatcher = fake.dispatcher
@@ -408,6 +418,12 @@ async def set_config(fake: PaymentsFake, request: Request, body: Obj) -> Obj:
         ):
             raise ApiError(400, "processing_delay is seconds (0-3600) or null", param="delay")
         fake.processing_delay = delay
+    if "latency" in body:
+        latency = body["latency"]
+        number = isinstance(latency, int | float) and not isinstance(latency, bool)
+        if not number or not 0 <= latency <= 30:
+            raise ApiError(400, "latency is seconds (0-30)", param="latency")
+        fake.latency = float(latency)
     if "mode" in body:
         dispatcher.mode = body["mode"]
     return await get_config(fake, request, body)

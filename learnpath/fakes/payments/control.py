@@ -96,6 +96,10 @@ class Control:
         """How long "later" test cards stay processing; None: until :meth:`settle`."""
         return self._configure(processing_delay=seconds)
 
+    def set_latency(self, seconds: float) -> Obj:
+        """Make every API request wait ``seconds`` before it is handled (0: answer at once)."""
+        return self._configure(latency=seconds)
+
     def reset(self) -> None:
         """Forget all objects, events and logs; settings back to those given at start-up."""
         self._call("POST", "/reset")
