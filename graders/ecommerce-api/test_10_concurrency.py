@@ -53,6 +53,20 @@ def _stock_columns(conn):
     ).fetchall()
 
 
+def _named_stock_columns(conn):
+    """The stock columns of tables that also have a ``name`` column: where a product's stock
+    can be found by the product's name."""
+    return [
+        (schema, table, column)
+        for schema, table, column in _stock_columns(conn)
+        if conn.execute(
+            """SELECT 1 FROM information_schema.columns
+               WHERE table_schema = %s AND table_name = %s AND column_name = 'name'""",
+            (schema, table),
+        ).fetchone()
+    ]
+
+
 LOCK_HOLD = 1.0  # seconds the grader keeps the raced product's row locked in the first race
 
 
@@ -69,17 +83,11 @@ def _row_locked(dsn: str, name: str, *, hold: bool):
     conn = psycopg.connect(dsn, connect_timeout=10)
     try:
         locked = 0
-        for schema, table, _ in _stock_columns(conn):
-            has_name = conn.execute(
-                """SELECT 1 FROM information_schema.columns
-                   WHERE table_schema = %s AND table_name = %s AND column_name = 'name'""",
-                (schema, table),
-            ).fetchone()
-            if has_name:
-                query = sql.SQL("SELECT 1 FROM {}.{} WHERE name = %s FOR UPDATE").format(
-                    sql.Identifier(schema), sql.Identifier(table)
-                )
-                locked += len(conn.execute(query, (name,)).fetchall())
+        for schema, table, _ in _named_stock_columns(conn):
+            query = sql.SQL("SELECT 1 FROM {}.{} WHERE name = %s FOR UPDATE").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            )
+            locked += len(conn.execute(query, (name,)).fetchall())
         release = threading.Timer(LOCK_HOLD, conn.commit) if locked else None
         if release is None:
             conn.rollback()
@@ -149,17 +157,11 @@ def test_fifty_checkouts_for_three_units(api, shop, services, races):
                 f"expected no negative {table}.{column}, got {row[0] if row else '?'} rows below 0",
             )
         stored = []
-        for schema, table, column in columns:
-            has_name = conn.execute(
-                """SELECT 1 FROM information_schema.columns
-                   WHERE table_schema = %s AND table_name = %s AND column_name = 'name'""",
-                (schema, table),
-            ).fetchone()
-            if has_name:
-                query = sql.SQL("SELECT {} FROM {}.{} WHERE name = %s").format(
-                    sql.Identifier(column), sql.Identifier(schema), sql.Identifier(table)
-                )
-                stored += [r[0] for r in conn.execute(query, (product["name"],)).fetchall()]
+        for schema, table, column in _named_stock_columns(conn):
+            query = sql.SQL("SELECT {} FROM {}.{} WHERE name = %s").format(
+                sql.Identifier(column), sql.Identifier(schema), sql.Identifier(table)
+            )
+            stored += [r[0] for r in conn.execute(query, (product["name"],)).fetchall()]
         if stored:
             expect_equal(stored, [0], f"the stock of {product['name']!r} in the database")
 
