@@ -62,7 +62,8 @@ def _hint_snippets() -> list[tuple[str, str]]:
         for name, stack in (doc.get("stacks") or {}).items():
             # learnpath sets PORT (and DATABASE_PATH) before it runs these
             set_by_learnpath = "export PORT=1 DATABASE_PATH=x\n"
-            found.append((f"{where} run of {name}", set_by_learnpath + stack["run"]))
+            if stack.get("run"):  # a files-only stack has none
+                found.append((f"{where} run of {name}", set_by_learnpath + stack["run"]))
             if stack.get("install"):
                 found.append((f"{where} install of {name}", stack["install"]))
     return found

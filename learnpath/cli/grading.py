@@ -102,6 +102,14 @@ def grade(
             "--verbose", "-v", help="Show every failing check in full, not just the first."
         ),
     ] = False,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Keep the seeded databases (files exercises) in .learnpath-kept/, to reproduce "
+            "a failure.",
+        ),
+    ] = False,
 ) -> None:
     """Start your server, grade it stage by stage, and stop it again.
 
@@ -119,7 +127,7 @@ def grade(
     if stage is not None:
         _require_stage(directory, stage)
     out = console(stderr=as_json)
-    args = (url, stage, all_stages, as_json, junit, timeout, start_timeout, verbose)
+    args = (url, stage, all_stages, as_json, junit, timeout, start_timeout, verbose, keep)
     if watch:
         _watch(out, directory, args)
         return
@@ -184,9 +192,11 @@ def _grade_once(
     timeout: float,
     start_timeout: float | None,
     verbose: bool = False,
+    keep: bool = False,
 ) -> int:
     from learnpath.cli.output import write_text
     from learnpath.grading import project, report, session
+    from learnpath.grading.files import KEEP_FOLDER
 
     if url is None:  # learnpath starts the server: it needs the command
         project.require_run(project.read_project(directory), directory)
@@ -199,7 +209,14 @@ def _grade_once(
         timeout=timeout,
         start_timeout=start_timeout,
         on_event=renderer,
+        keep=keep,
     )
+    if keep:
+        kept = directory / KEEP_FOLDER
+        if kept.is_dir() and any(kept.iterdir()):
+            out.print(f"Kept the seeded databases in {kept}", markup=False)
+        else:
+            out.print("--keep: this exercise seeded no database to keep", markup=False)
     if junit is not None:
         write_text(report.junit_xml(result), junit)
     if as_json:
@@ -418,13 +435,18 @@ def _summary(
         common = _common_answer(result, failed.stage)
         if common:
             out.print(common, style="bold", markup=False)
-        replay_url = url or "http://127.0.0.1:PORT"
-        out.print(
-            "Replay against a server you run yourself (start it, then): "
-            f"learnpath grade --url {replay_url} --stage {failed.stage}",
-            markup=False,
-            soft_wrap=True,  # one line, so that the command can be copied
-        )
+        if exercises.get(result.exercise).kind == "files":
+            replay = (
+                "Keep the seeded databases to reproduce it by hand: "
+                f"learnpath grade --keep --stage {failed.stage}"
+            )
+        else:
+            replay_url = url or "http://127.0.0.1:PORT"
+            replay = (
+                "Replay against a server you run yourself (start it, then): "
+                f"learnpath grade --url {replay_url} --stage {failed.stage}"
+            )
+        out.print(replay, markup=False, soft_wrap=True)  # one line: the command can be copied
         out.print(
             f"Stuck? learnpath hint --stage {failed.stage} · "
             f"instructions: learnpath stage --stage {failed.stage}",

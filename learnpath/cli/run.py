@@ -9,11 +9,15 @@ streamed, and Ctrl-C stops everything.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from learnpath.errors import LearnpathError
+
+if TYPE_CHECKING:
+    from learnpath.content.exercises import ExerciseDef
+    from learnpath.grading.project import ProjectConfig
 
 
 class RunError(LearnpathError):
@@ -52,7 +56,11 @@ def run(
     directory = project.find_project(directory)
     cfg = project.read_project(directory)
     ex = exercises.get(cfg.exercise)
+    if ex.kind == "files":
+        _services_only(ex, cfg)
+        return
     command = project.require_run(cfg, directory)
+    assert command is not None  # a server exercise always needs one
     code = 0
     try:
         if ex.services:
@@ -92,3 +100,30 @@ def run(
         return
     if code:
         raise typer.Exit(1)
+
+
+def _services_only(ex: ExerciseDef, cfg: ProjectConfig) -> None:
+    """A files exercise has no server: start its services, print how to reach them, and keep
+    them up until Ctrl-C (for trying queries by hand, or reproducing a failure)."""
+    import time
+
+    from learnpath.errors import UsageError
+    from learnpath.grading import runner
+
+    if not ex.services:
+        raise UsageError(
+            f"{ex.id} has nothing to run: it is graded from your files (learnpath grade)"
+        )
+    _say(f"starting {', '.join(ex.services)} for {ex.id}")
+    try:
+        with runner.prepare_server(ex, cfg) as prepared:
+            for line in prepared.describe:
+                _say(line)
+            _say("the environment grading gives your files:")
+            for name in sorted(prepared.env):
+                print(f"  export {name}={prepared.env[name]}", flush=True)
+            _say("running until Ctrl-C (everything is thrown away then)")
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        _say("stopped: the services are gone")

@@ -26,10 +26,14 @@ RESERVED_ENV = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class StackDef:
-    """How a learner's project in one stack is scaffolded, installed and started."""
+    """How a learner's project in one stack is scaffolded, installed and started.
+
+    ``run`` starts a server exercise's server; in a files exercise it is the command prefix
+    graders append arguments to (the learner's program), and a files-only stack has none.
+    """
 
     template: str
-    run: str
+    run: str | None = None
     install: str | None = None
     language: str | None = None
 
@@ -54,6 +58,9 @@ class ExerciseDef:
     level: Literal["beginner", "intermediate", "advanced", "expert"]
     summary: str
     status: Literal["ready", "planned"] = "ready"
+    # server: graders probe the learner's running server over HTTP. files: no server; graders
+    # run the learner's files (SQL, scripts, a program) against throwaway databases.
+    kind: Literal["server", "files"] = "server"
     weeks: tuple[int, ...] = ()
     # Started for every run next to the learner's server (see learnpath/services/).
     services: tuple[str, ...] = ()
@@ -92,6 +99,10 @@ def _parse(folder: Path, diags: list[Diagnostic]) -> tuple[ExerciseDef | None, S
         if not ex.stages:
             diags.append(src.diag((), "a ready exercise needs at least one stage"))
     for name, stack in ex.stacks.items():
+        if ex.kind == "server" and not stack.run:
+            diags.append(
+                src.diag(("stacks", name), f"stack '{name}' needs 'run': how to start the server")
+            )
         template = folder / stack.template
         if not template.resolve().is_relative_to(folder.resolve()):
             diags.append(

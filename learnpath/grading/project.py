@@ -34,8 +34,14 @@ class ProjectConfig:
     start_timeout: float = field(default=DEFAULT_START_TIMEOUT, metadata=meta(range=(0.1, 600)))
 
 
-def require_run(cfg: ProjectConfig, project_dir: Path) -> str:
-    """The ``run`` command of a project learnpath must start; a one-line fix when it has none."""
+def require_run(cfg: ProjectConfig, project_dir: Path) -> str | None:
+    """The ``run`` command of a project learnpath must start; a one-line fix when it has none.
+
+    A files exercise starts no server: its ``run`` (a program graders call) may be absent.
+    """
+    with contextlib.suppress(LearnpathError):
+        if exercises.get(cfg.exercise).kind == "files":
+            return cfg.run
     if cfg.run:
         return cfg.run
     example = "python server.py"
@@ -43,7 +49,7 @@ def require_run(cfg: ProjectConfig, project_dir: Path) -> str:
         stacks = exercises.get(cfg.exercise).stacks
         stack = stacks.get(cfg.stack or "") or next(iter(stacks.values()), None)
         if stack is not None:
-            example = stack.run
+            example = stack.run or example
     raise UsageError(
         f"{project_dir / PROJECT_FILE} has no 'run' command, so learnpath cannot start your "
         f"server: add a line such as 'run: {example}', or start it yourself and grade it with "

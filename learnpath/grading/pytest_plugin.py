@@ -163,8 +163,13 @@ class GradingPlugin:
         check_limit: float | None = None,
         stop_on_fail: bool = True,
         services: ServicesHandle | None = None,
+        keep_dir: Path | None = None,
+        env: dict[str, str] | None = None,
     ):
         self._server = server
+        self._keep_dir = keep_dir
+        # What learnpath gave the learner's server or programs this run (services, secrets).
+        self._env = dict(env if env is not None else server.env)
         self._services = services or ServicesHandle({}, [], started=server.started)
         self.stages = stages
         self.known_stages = known_stages
@@ -215,7 +220,39 @@ class GradingPlugin:
             """The exercise's services: ``services.postgres.dsn``, ``services.payments.url``."""
             return plugin._services
 
-        return {"api": api, "uid": uid, "server": server, "services": services}
+        @pytest.fixture(scope="session")
+        def project() -> Any:
+            """The learner's files and programs (files exercises): ``project.sql(rel)``,
+            ``project.run(args)``, ``project.script(rel)``."""
+            from learnpath.grading.files import ProjectFiles
+
+            return ProjectFiles(plugin._server.project_dir, plugin._server.config, plugin._env)
+
+        @pytest.fixture(scope="session")
+        def databases() -> Generator[Any, None, None]:
+            """Fresh, seeded SQLite and PostgreSQL databases (:mod:`learnpath.grading.sql`)."""
+            import tempfile
+
+            from learnpath.grading.sql import Databases
+
+            with tempfile.TemporaryDirectory(prefix="learnpath-db-") as scratch:
+                made = Databases(
+                    Path(scratch),
+                    keep_dir=plugin._keep_dir,
+                    postgres=plugin._services._info.get("postgres"),
+                    uid=plugin._uid,
+                )
+                yield made
+                made.close()
+
+        return {
+            "api": api,
+            "uid": uid,
+            "server": server,
+            "services": services,
+            "project": project,
+            "databases": databases,
+        }
 
     def _client(self) -> Api:
         if self._api is None:
@@ -277,6 +314,10 @@ class GradingPlugin:
             except (OSError, TypeError):
                 code = ""
             doc = next(iter((inspect.getdoc(fn) or "").strip().splitlines()), "")
+        callspec = getattr(item, "callspec", None)
+        if doc and callspec is not None:
+            # one check run for several cases (e.g. on SQLite and on PostgreSQL): say which
+            doc = f"{doc.rstrip('.')} [{callspec.id}]"
         path, line, _ = item.location
         return {
             "nodeid": item.nodeid,

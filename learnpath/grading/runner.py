@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from learnpath.content import exercises
 from learnpath.content.exercises import ExerciseDef
 from learnpath.errors import LearnpathError, UsageError
 from learnpath.grading import project
+from learnpath.grading.files import KEEP_FOLDER
 from learnpath.grading.process import free_port, group_alive, kill_group
 
 OnEvent = Callable[[dict[str, Any]], None]
@@ -128,6 +130,7 @@ def grade(
     on_event: OnEvent | None = None,
     current: str | None = None,
     environ: dict[str, str] | None = None,
+    keep: bool = False,
 ) -> GradeResult:
     """Grade the project in ``project_dir`` once; see :func:`plan` for the stage order.
 
@@ -135,7 +138,8 @@ def grade(
     stage (``None``: the first; :data:`ALL_DONE`: every stage passed), and recording the
     result is the caller's (:func:`learnpath.grading.session.grade_project`).
     ``environ`` overrides variables of the environment grading (and so the learner's server)
-    runs in, e.g. ``PATH`` with a proof's own virtual environment first.
+    runs in, e.g. ``PATH`` with a proof's own virtual environment first. ``keep`` keeps the
+    seeded databases of a files exercise in the project (:data:`KEEP_FOLDER`) for reproducing.
     """
     project_dir = project_dir.resolve()
     cfg = project.read_project(project_dir)
@@ -143,8 +147,13 @@ def grade(
     graders = exercises.graders_dir(ex)
     if not graders.is_dir():
         raise LearnpathError(f"no graders for {ex.id} (expected {graders})")
+    if ex.kind == "files" and url is not None:
+        raise UsageError(f"{ex.id} is graded from your files, not a server: grade it without --url")
     if url is None:
         project.require_run(cfg, project_dir)
+    keep_dir = project_dir / KEEP_FOLDER if keep else None
+    if keep_dir is not None:
+        shutil.rmtree(keep_dir, ignore_errors=True)  # this run's copies only
     stages, stop_on_fail = plan(ex, stage=stage, all_stages=all_stages, current=current)
     spec: dict[str, Any] = {
         "project_dir": str(project_dir),
@@ -159,6 +168,8 @@ def grade(
         "stop_on_fail": stop_on_fail,
         "timeout": timeout,
         "uid": secrets.token_hex(3),
+        "kind": ex.kind,
+        "keep_dir": str(keep_dir) if keep_dir else None,
         "service_names": list(ex.services),
         "services": {},
         "config": {

@@ -27,7 +27,7 @@ class Scaffolded:
     stack: str
     files: list[str]
     install: str | None
-    run: str
+    run: str | None  # None for a files-only stack
     project_id: str  # the new project's identity, also written to its learnpath.yml
     title: str  # the exercise's title
 
@@ -106,13 +106,22 @@ def readme(ex: ExerciseDef, stack: str, sd: StackDef, notes: str | None = None) 
     lines += ["## Run and grade", "", f"Stack: **{stack}**.", "", "```sh"]
     if sd.install:
         lines.append(sd.install)
-    lines += [
-        f"PORT=8000 {sd.run}    # your server must listen on $PORT",
-        "learnpath grade       # in another terminal: starts your server itself and grades it",
-        "learnpath hint        # stuck? one hint at a time",
-        "```",
-        "",
-    ]
+    if ex.kind == "files":
+        if ex.services:
+            lines.append(
+                "learnpath run .       # optional: the same throwaway services grading uses, "
+                "with their URLs (DATABASE_URL)"
+            )
+        lines += [
+            "learnpath grade       # runs your files against fresh databases, stage by stage",
+            "learnpath grade --keep  # also keeps the seeded databases, to reproduce a failure",
+        ]
+    else:
+        lines += [
+            f"PORT=8000 {sd.run}    # your server must listen on $PORT",
+            "learnpath grade       # in another terminal: starts your server itself and grades it",
+        ]
+    lines += ["learnpath hint        # stuck? one hint at a time", "```", ""]
     if first is not None:
         lines += [f"## Stage 1: {first.title}", "", first.description.strip(), ""]
         if len(ex.stages) > 1:
@@ -146,7 +155,9 @@ def project_yaml(
         if isinstance(loaded, dict):
             data.update(loaded)
     data.pop("id", None)  # a template's id would make every project of it the same one
-    data.update({"exercise": ex.id, "stack": stack, "run": sd.run})
+    data.update({"exercise": ex.id, "stack": stack})
+    if sd.run:
+        data["run"] = sd.run
     if project_id:
         data["id"] = project_id
     if sd.install:
@@ -155,7 +166,11 @@ def project_yaml(
         k: data[k] for k in ("exercise", "id", "stack", "install", "run") if k in data
     }
     ordered.update({k: v for k, v in data.items() if k not in ordered})
-    header = "# learnpath project: 'learnpath grade' reads this. run: must honour $PORT.\n"
+    header = (
+        "# learnpath project: 'learnpath grade' reads this. run: must honour $PORT.\n"
+        if ex.kind == "server"
+        else "# learnpath project: 'learnpath grade' reads this and grades your files.\n"
+    )
     return header + yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True)
 
 

@@ -77,6 +77,7 @@ def grade_project(
     on_event: OnEvent | None = None,
     record: bool = True,
     environ: dict[str, str] | None = None,
+    keep: bool = False,
 ) -> GradeResult:
     """Grade the project in ``project_dir`` from its current stage and record the attempt.
 
@@ -98,6 +99,7 @@ def grade_project(
         on_event=on_event,
         current=current,
         environ=environ,
+        keep=keep,
     )
     result.project = pid
     if record:

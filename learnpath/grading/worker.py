@@ -53,8 +53,11 @@ def run(spec: dict[str, Any], emit: Any) -> int:
     project_dir = Path(spec["project_dir"])
     backend: Backend | None = None
     try:
+        files_kind = spec.get("kind") == "files"
         if spec.get("url"):
             url = spec["url"]
+        elif files_kind:
+            url = ""  # nothing to start: graders run the learner's files
         else:
             backend = Backend(
                 project_dir,
@@ -91,8 +94,10 @@ def run(spec: dict[str, Any], emit: Any) -> int:
             services=ServicesHandle(
                 spec.get("services") or {},
                 spec.get("service_names") or [],
-                started=backend is not None,
+                started=backend is not None or files_kind,
             ),
+            keep_dir=Path(spec["keep_dir"]) if spec.get("keep_dir") else None,
+            env=spec.get("env") or {},
         )
         graders = spec["graders"]
         args = [
