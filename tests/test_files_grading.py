@@ -103,6 +103,8 @@ def test_reference_passes_and_starter_fails_its_first_stage(tmp_path):
 def test_failure_names_file_engine_and_reproduces_from_the_kept_copy(tmp_path):
     require_postgres()
     if shutil.which("sqlite3") is None:
+        if os.environ.get("LEARNPATH_REQUIRE_ALL"):
+            pytest.fail("the sqlite3 shell is required in CI but is not installed")
         pytest.skip("the sqlite3 command-line shell is not installed")
     where = _project(tmp_path)
     (where / "report.sql").write_text(
