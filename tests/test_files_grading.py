@@ -273,3 +273,19 @@ def test_learnpath_run_serves_a_files_exercise_its_database_until_ctrl_c(tmp_pat
             time.sleep(0.1)
     assert "stopped: the services are gone" in rest
     assert proc.returncode == 0
+
+
+def test_a_script_with_its_own_transaction_runs_on_sqlite(tmp_path):
+    from learnpath.grading.sql import Databases
+
+    made = Databases(tmp_path, keep_dir=None, postgres=None, uid="t")
+    own = made.sqlite(
+        "own", "BEGIN;\nCREATE TABLE t (x INTEGER);\nINSERT INTO t VALUES (1);\nCOMMIT;"
+    )
+    assert own.query("SELECT x FROM t").rows == [(1,)]
+    # without its own BEGIN, a failing script leaves nothing half-done
+    half = made.sqlite("half")
+    with pytest.raises(CheckFailure, match=r"schema\.sql failed on SQLite"):
+        half.script("CREATE TABLE a (x INTEGER);\nCREATE TABLE a (x INTEGER);", source="schema.sql")
+    assert half.query("SELECT count(*) FROM sqlite_master").scalar() == 0
+    made.close()

@@ -54,6 +54,7 @@ STATE_NAMES = {
 _OPAQUE = re.compile(
     r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$[A-Za-z_0-9]*\$).*?\1|--[^\n]*|/\*.*?\*/", re.S
 )
+_TRANSACTION_CONTROL = re.compile(r"(^|;)\s*(BEGIN|COMMIT|END|ROLLBACK)\b", re.I)
 _PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -556,9 +557,10 @@ class SqliteDatabase(Database):
     def _script(self, sql: str) -> None:
         conn = self._conn
         # executescript commits first and runs each statement; wrap it so a failing script
-        # leaves nothing half-done, as on PostgreSQL.
+        # leaves nothing half-done, as on PostgreSQL (unless it says BEGIN and COMMIT itself).
+        own = _TRANSACTION_CONTROL.search(strip_comments(sql))
         try:
-            conn.executescript(f"BEGIN;\n{sql}\n;COMMIT;")
+            conn.executescript(sql if own else f"BEGIN;\n{sql}\n;COMMIT;")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -766,9 +768,17 @@ class PostgresDatabase(Database):
         )
         if done.returncode != 0:
             raise CheckFailure(f"--keep: pg_dump failed: {done.stderr.strip()[-300:]}")
-        # pg_dump empties search_path for its own statements; the learner's come after it.
+        # pg_dump empties search_path for its own statements (the learner's come after it), and
+        # does not keep the database's own settings (a time zone graders chose): add both.
+        settings = self._conn.execute(
+            "SELECT unnest(setconfig) FROM pg_db_role_setting WHERE setrole = 0 AND "
+            "setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchall()
         with target.open("a", encoding="utf-8") as dump:
             dump.write("\nRESET search_path;\n")
+            for (setting,) in settings:
+                name, _, value = str(setting).partition("=")
+                dump.write(f'SET "{name}" = {literal(value)};\n')
         return target
 
     def _repro_command(self, statement: str) -> str:

@@ -1,0 +1,3 @@
+-- Stage constraints. Make the database enforce, on the existing tables:
+--   * a customer has at most one cart with status 'active' (any number of other carts);
+--   * a cart_items row holds between 1 and 99 units.

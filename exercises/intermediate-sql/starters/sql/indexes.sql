@@ -1,0 +1,2 @@
+-- Stage jsonb. The index that lets PostgreSQL answer queries/07_black_wireless.sql without
+-- reading every product.

@@ -1,0 +1,6 @@
+-- Stage ctes. One row per customer (all of them):
+--   customer_id, name, orders, items, spent_cents, tier
+-- Cancelled orders do not count. tier: 'gold' (spent >= 2 x the average spent of customers
+-- with at least one order that counts), 'silver' (>= that average), 'bronze' (below it),
+-- 'none' (no order that counts). Order by spent_cents DESC, customer_id.
+-- Build it in named steps: WITH kept_orders AS (...), ... SELECT ...;

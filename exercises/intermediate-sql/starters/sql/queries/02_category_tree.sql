@@ -1,0 +1,2 @@
+-- Stage ctes. Every category: id, name, depth (a root is 0), path ('Root > Child > ...').
+-- The tree can be any depth: WITH RECURSIVE.

@@ -1,0 +1,2 @@
+-- Stage ctes. For every category: category_id, products (products in the category or
+-- anywhere below it; 0 when none), ordered by category_id.

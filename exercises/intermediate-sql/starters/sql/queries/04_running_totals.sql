@@ -1,0 +1,4 @@
+-- Stage windows. Every order that is not cancelled:
+--   customer_id, order_id, placed_at, total_cents, running_total_cents
+-- The running total of the customer's orders in the order placed_at, order_id (two orders
+-- may share a placed_at). Order the rows by customer_id, placed_at, order_id.

@@ -1,0 +1,3 @@
+-- Stage windows. The best-selling products of each category by units sold (orders not
+-- cancelled), ranked with ties sharing a rank (1, 1, 3); keep rank <= 3.
+--   category_id, product_id, units_sold, rank   ordered by category_id, rank, product_id

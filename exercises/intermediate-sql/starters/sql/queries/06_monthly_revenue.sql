@@ -1,0 +1,3 @@
+-- Stage windows. One row per UTC calendar month with orders (not cancelled):
+--   month ('YYYY-MM'), orders, revenue_cents, previous_revenue_cents, change_cents
+-- previous and change are NULL on the first month. Ordered by month.

@@ -1,0 +1,2 @@
+-- Stage jsonb. id, sku of the products whose attrs include "color": "black" and
+-- "wireless": true, ordered by id. Use containment (@>).

@@ -1,0 +1,2 @@
+-- Stage jsonb. id, sku, weight_g (integer) of the products weighing 1000 g or more,
+-- heaviest first, then by id.

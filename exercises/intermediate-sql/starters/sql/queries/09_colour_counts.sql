@@ -1,0 +1,2 @@
+-- Stage jsonb. color, products: products per colour; those without a colour (no key or
+-- null) in one row with color NULL. Ordered by products DESC, then color (NULL last).

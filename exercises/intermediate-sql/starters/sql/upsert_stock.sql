@@ -1,0 +1,4 @@
+-- Stage upsert. ONE statement using the placeholders :sku and :qty: add :qty units to the
+-- stock of :sku (creating its row when there is none) and set updated_at to now().
+-- Many sessions run it at the same time: it must lose no units and raise no errors.
+-- Try it: psql -v sku="'TEST-1'" -v qty=3 -f upsert_stock.sql

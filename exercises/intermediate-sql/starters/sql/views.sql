@@ -1,0 +1,3 @@
+-- Stage views. Create the view product_sales: one row per product with
+--   product_id, sku, units_sold, revenue_cents   (orders not cancelled; 0 when never sold)
+-- It must show the data as it is when read, and this file must run twice without error.

@@ -1,0 +1,3 @@
+-- Create: insert one customer. Parameters: :name, :email, :country (may be NULL).
+-- Leave the id out: the database numbers it.
+-- TODO: INSERT INTO customers ...

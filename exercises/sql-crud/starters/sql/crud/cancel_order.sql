@@ -1,0 +1,3 @@
+-- Update: set order :id to 'cancelled', but only if its status is 'new'
+-- (for any other order the statement changes 0 rows).
+-- TODO: UPDATE orders ...

@@ -1,0 +1,3 @@
+-- Read: id, name, email, country of the customer whose email is exactly :email
+-- (no row when there is none).
+-- TODO: SELECT ...

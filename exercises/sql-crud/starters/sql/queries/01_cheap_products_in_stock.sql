@@ -1,0 +1,3 @@
+-- id, name, price_cents of the products with stock above 0 that cost at most 5000 cents,
+-- cheapest first, then by id.
+-- TODO: SELECT ...

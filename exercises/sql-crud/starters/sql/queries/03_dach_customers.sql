@@ -1,0 +1,3 @@
+-- id, name, email, country of the customers in 'DE', 'AT' or 'CH' whose email ends in
+-- '@example.com', by id.
+-- TODO: SELECT ...

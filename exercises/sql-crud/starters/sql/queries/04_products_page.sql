@@ -1,0 +1,3 @@
+-- id, name, price_cents of page :page (1 is the first) of :per_page products,
+-- by name, then by id.
+-- TODO: SELECT ... LIMIT ... OFFSET ...

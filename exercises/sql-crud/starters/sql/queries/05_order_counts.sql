@@ -1,0 +1,3 @@
+-- id, name, order_count: every customer with how many orders they placed (0 for none),
+-- most orders first, then by id.
+-- TODO: SELECT ...

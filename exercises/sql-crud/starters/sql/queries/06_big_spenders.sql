@@ -1,0 +1,3 @@
+-- id, name, spent_cents: customers whose paid and shipped orders add up to at least 20000
+-- cents (sum of quantity * unit_price_cents), biggest total first, then by id.
+-- TODO: SELECT ...

@@ -1,0 +1,4 @@
+-- country ('unknown' when NULL), month ('YYYY-MM'), orders, revenue_cents: per country and
+-- month, the paid and shipped orders and the sum of their items' quantity * unit_price_cents;
+-- by month, then revenue (largest first), then country. Must run on SQLite and PostgreSQL.
+-- TODO: SELECT ...

@@ -1,0 +1,12 @@
+-- The shop's tables, for SQLite. learnpath runs this file on a new, empty SQLite database
+-- (with PRAGMA foreign_keys = ON). Try it: sqlite3 shop.db < schema/sqlite.sql
+--
+-- Four tables: customers, products, orders, order_items. The stage's description lists
+-- every column, its type and its rules (NOT NULL, UNIQUE, CHECK, DEFAULT, REFERENCES).
+-- In SQLite, write each id as `id INTEGER PRIMARY KEY`: the database then numbers new rows.
+-- No BEGIN/COMMIT: learnpath runs the file in a transaction of its own.
+--
+-- TODO: CREATE TABLE customers (...);
+-- TODO: CREATE TABLE products (...);
+-- TODO: CREATE TABLE orders (...);
+-- TODO: CREATE TABLE order_items (...);
