@@ -841,7 +841,12 @@ class Databases:
         unique = self._name(name)
         admin = self._postgres["admin_dsn"]
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{unique}"')
+            try:
+                # PostgreSQL 15+ would otherwise write the whole template through the WAL:
+                # a file copy is ten times faster for a tiny database.
+                conn.execute(f'CREATE DATABASE "{unique}" STRATEGY FILE_COPY')
+            except psycopg.errors.SyntaxError:  # PostgreSQL 14 and older copy files anyway
+                conn.execute(f'CREATE DATABASE "{unique}"')
         self._pg_names.append(unique)
         dsn = _with_database(admin, unique)
         db = PostgresDatabase(unique, dsn, self._postgres.get("bindir", ""), self.keep_dir)

@@ -1,0 +1,3 @@
+-- 001_initial (down): remove everything 001_initial.up.sql created, children first.
+--
+-- TODO: DROP TABLE ...;

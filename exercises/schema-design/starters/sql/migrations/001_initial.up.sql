@@ -1,0 +1,8 @@
+-- 001_initial (up): the library's first schema. See BRIEF.md for every table and rule.
+--
+-- Create parent tables before the tables that reference them:
+--   genres, authors, books, book_authors, copies, members, loans
+-- Every rule of the brief is declared here: PRIMARY KEY, NOT NULL, UNIQUE, CHECK and
+-- REFERENCES ... ON DELETE ...
+--
+-- TODO: CREATE TABLE genres (...);

@@ -1,0 +1,4 @@
+-- 002_publishers (down): back to exactly the schema 001 made, every book keeping its
+-- publisher's name.
+--
+-- TODO

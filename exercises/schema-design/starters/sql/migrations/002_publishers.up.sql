@@ -1,0 +1,8 @@
+-- 002_publishers (up): publishers become a table of their own (BRIEF.md, "002_publishers").
+-- Change the schema AND move the data that is already there:
+--   1. create publishers
+--   2. one publisher per distinct books.publisher, spelled exactly as it was
+--   3. add books.publisher_id, point every book at its publisher, make it required
+--   4. drop books.publisher
+--
+-- TODO
