@@ -289,3 +289,44 @@ def test_a_script_with_its_own_transaction_runs_on_sqlite(tmp_path):
         half.script("CREATE TABLE a (x INTEGER);\nCREATE TABLE a (x INTEGER);", source="schema.sql")
     assert half.query("SELECT count(*) FROM sqlite_master").scalar() == 0
     made.close()
+
+
+def test_plans_statement_counts_and_timing_on_a_real_postgres(tmp_path):
+    from learnpath.grading.sql import Databases, compare_timing
+    from learnpath.services.registry import start_all
+
+    require_postgres()
+    seed = (
+        "CREATE TABLE t (id int PRIMARY KEY, k int, pad text);"
+        "INSERT INTO t SELECT g, g % 100, repeat('x', 50) FROM generate_series(1, 20000) g;"
+        "ANALYZE t;"
+    )
+    with start_all(["postgres"], app_url="http://127.0.0.1:9") as running:
+        made = Databases(tmp_path, keep_dir=None, postgres=running.info["postgres"], uid="t")
+        db = made.postgres("plans", seed)
+        scan = db.explain("SELECT * FROM t WHERE k = :k", {"k": 7})
+        assert scan.scans_of("t") == ["Seq Scan"]
+        assert scan.rows_removed_by_filter == 19800
+        assert scan.shared_blocks > 0 and "Seq Scan on t" in scan.text
+        db.script("CREATE INDEX t_k ON t (k); ANALYZE t;")
+        lookup = db.explain("SELECT id FROM t WHERE id = :id", {"id": 5})
+        assert lookup.index_names == {"t_pkey"} and lookup.rows_removed_by_filter == 0
+        db.script("SET work_mem = '64kB'")  # a session setting: one connection does it all
+        spill = db.explain("SELECT * FROM t ORDER BY pad, id")
+        assert spill.spilled_sorts, spill.text
+        if running.info["postgres"]["statements"]:
+            db.reset_statements()
+            for i in range(3):
+                db.query("SELECT count(*) FROM t WHERE k = :k", {"k": i})
+            counts = db.statement_counts()
+            assert [n for q, n in counts.items() if "FROM t WHERE k" in q] == [3]
+        elif os.environ.get("LEARNPATH_REQUIRE_ALL"):
+            pytest.fail("pg_stat_statements is required in CI but is not installed")
+        calls: list[str] = []
+        timing = compare_timing(
+            lambda: calls.append("fast"), lambda: calls.append("base"), rounds=3
+        )
+        # alternating, baseline first in each round; only the ratio is ever judged
+        assert calls == ["base", "fast"] * 3
+        assert timing.ratio > 0
+        made.close()
