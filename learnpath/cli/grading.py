@@ -435,18 +435,22 @@ def _summary(
         common = _common_answer(result, failed.stage)
         if common:
             out.print(common, style="bold", markup=False)
+        replay: str | None = None
         if exercises.get(result.exercise).kind == "files":
-            replay = (
-                "Keep the seeded databases to reproduce it by hand: "
-                f"learnpath grade --keep --stage {failed.stage}"
-            )
+            # only where the failing checks ran on databases the grader seeded
+            if any("--keep" in t["message"] for t in result.tests if t["stage"] == failed.stage):
+                replay = (
+                    "Keep the seeded databases to reproduce it by hand: "
+                    f"learnpath grade --keep --stage {failed.stage}"
+                )
         else:
             replay_url = url or "http://127.0.0.1:PORT"
             replay = (
                 "Replay against a server you run yourself (start it, then): "
                 f"learnpath grade --url {replay_url} --stage {failed.stage}"
             )
-        out.print(replay, markup=False, soft_wrap=True)  # one line: the command can be copied
+        if replay:
+            out.print(replay, markup=False, soft_wrap=True)  # one line: the command can be copied
         out.print(
             f"Stuck? learnpath hint --stage {failed.stage} · "
             f"instructions: learnpath stage --stage {failed.stage}",

@@ -132,9 +132,9 @@ class ProjectFiles:
         folder.
         """
         self.path(rel)
-        if user is None:
+        if user is None or cwd is not None:  # ``cwd``: the caller made a readable copy
             command = shlex.join(["bash", rel, *args])
-            return self._execute(command, env=env, timeout=timeout, cwd=cwd, shown=rel)
+            return self._execute(command, env=env, timeout=timeout, user=user, cwd=cwd, shown=rel)
         with tempfile.TemporaryDirectory(prefix="learnpath-scripts-") as tmp:
             copy = Path(tmp) / "project"
             shutil.copytree(
