@@ -1,0 +1,5 @@
+-- Stage lag: one query, run on the primary, returning one row per connected standby:
+--   application_name  the standby's name
+--   lag_bytes         bytes of WAL the primary has written that the standby has not replayed
+--
+-- TODO: write the query (pg_stat_replication, pg_wal_lsn_diff, pg_current_wal_lsn).
