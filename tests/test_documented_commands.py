@@ -112,6 +112,15 @@ def test_the_documented_commands_are_found():
 @pytest.mark.skipif(BASH is None, reason="bash is not installed")
 @pytest.mark.parametrize(("where", "script"), COMMANDS, ids=[w for w, _ in COMMANDS])
 def test_a_documented_command_works_when_pasted_into_bash(where, script, tmp_path):
+    source = ROOT / where.split(" ")[0]
+    if source.name == "README.md":
+        # A README's commands run in its own folder: the files they name are there.
+        shutil.copytree(
+            source.parent,
+            tmp_path,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("node_modules"),
+        )
     result = run_pasted(script, tmp_path)
     assert result.returncode == 0, f"{where}: {script!r} fails in bash: {result.stderr.strip()}"
 
