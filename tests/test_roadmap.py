@@ -224,9 +224,9 @@ def labelled(tmp_path, monkeypatch) -> Path:
     shutil.copytree(FIXTURES / "mini", root)
     week2 = root / "mini" / "m02-sql.yaml"
     text = week2.read_text()
-    text = text.replace("exercises: [blog-api]", "exercises: [rest-notes]")
+    text = text.replace("exercises: [blog-api]", "exercises: [job-queue]")
     text = text.replace("resources:\n", PAID_BOOK, 1)
-    assert "rest-notes" in text and "cost: paid" in text
+    assert "job-queue" in text and "cost: paid" in text
     week2.write_text(text)
     monkeypatch.setenv("LEARNPATH_PATH", str(root))
     return root
@@ -247,7 +247,7 @@ def test_week_view_labels_exercises_and_paid_resources(cli, labelled):
     assert "No graded exercise" not in ready.stdout
     planned = cli("explore-roadmap", "mini", "--week", "2")
     assert planned.returncode == 0, planned.stderr
-    assert "rest-notes  graded exercise coming" in planned.stdout
+    assert "job-queue  graded exercise coming" in planned.stdout
     assert "No graded exercise this week yet." in planned.stdout
     assert re.search(r"book paid +A paid book on SQL", planned.stdout), planned.stdout
 
@@ -257,19 +257,19 @@ def test_tree_labels_exercises(cli, labelled):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any("Week  1 HTTP basics" in line and "· graded: blog-api" in line for line in lines)
-    assert any("Week  2 " in line and "· rest-notes: exercise coming" in line for line in lines)
+    assert any("Week  2 " in line and "· job-queue: exercise coming" in line for line in lines)
 
 
 def test_exports_label_exercises_and_paid_resources(cli, labelled, tmp_path):
     week = json.loads(cli("explore-roadmap", "mini", "--week", "2", "-f", "json").stdout)
-    assert week["exercise_status"] == {"rest-notes": "planned"}
+    assert week["exercise_status"] == {"job-queue": "planned"}
     assert [r["cost"] for r in week["resources"]][:1] == ["paid"]
     data = json.loads(cli("explore-roadmap", "mini", "-f", "json").stdout)
     first = data["phases"][0]["weeks"][0]
     assert first["exercise_status"] == {"blog-api": "ready"}
     md = cli("explore-roadmap", "mini", "-f", "markdown").stdout
     assert "- [A paid book on SQL](https://example.org/sql-book) — book (paid)" in md
-    assert "Exercises: `rest-notes` (graded exercise coming)" in md
+    assert "Exercises: `job-queue` (graded exercise coming)" in md
     assert "Exercises: `blog-api` (graded: learnpath start blog-api)" in md
     page = cli("explore-roadmap", "mini", "-f", "html").stdout
     assert 'A paid book on SQL</a> (book) <span class="paid">paid</span>' in page
