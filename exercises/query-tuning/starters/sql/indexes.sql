@@ -1,0 +1,9 @@
+-- Your indexes: CREATE INDEX statements only (CREATE EXTENSION is allowed too).
+--
+-- The grader runs this file once, statement by statement, on a freshly seeded database
+-- (1,000,000 orders, 200,500 customers; only the primary keys are indexed), then ANALYZE,
+-- and checks every query in queries/ against it. Name each index and say which queries it
+-- serves: one index can serve several queries, and every index costs each insert.
+--
+-- For example:
+--   CREATE INDEX orders_example_idx ON orders (some_column);
