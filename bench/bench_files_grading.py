@@ -2,7 +2,7 @@
 weekly exercise grades in under 60 s on an idle 2-core machine, the large query-tuning database
 included), and the start-up of one durable PostgreSQL cluster as DBA graders start it.
 
-    python bench/bench_files_grading.py [RUNS] [EXERCISE ...]    (default: 1 run of each)
+    python bench/bench_files_grading.py [RUNS] [EXERCISE ...]    (default: 1 run of each ready one)
 
 Each run copies the reference solution (dependencies installed as ``learnpath check`` installs
 them), grades every stage with ``learnpath grade --all`` semantics, and prints the wall time, the
@@ -22,16 +22,6 @@ from learnpath.grading.mutants import _copy
 from learnpath.grading.proof_envs import Environments, dependency_files, spec_for
 from learnpath.grading.runner import grade
 from learnpath.services.postgres import Cluster
-
-DEFAULT = [
-    "sql-crud",
-    "schema-design",
-    "intermediate-sql",
-    "query-tuning",
-    "transactions",
-    "dba-backup-restore",
-    "dba-replication",
-]
 
 
 def cluster_startup(runs: int = 5) -> float:
@@ -61,7 +51,9 @@ def grade_reference(exercise_id: str, envs: Environments, root: Path) -> tuple[f
 
 def main(argv: list[str]) -> None:
     runs = int(argv[0]) if argv else 1
-    ids = argv[1:] or DEFAULT
+    ids = argv[1:] or [
+        e.id for e in exercises.load_all().values() if e.kind == "files" and e.status == "ready"
+    ]
     print(f"durable PostgreSQL cluster ready: median {cluster_startup():.2f} s (5 runs)")
     with tempfile.TemporaryDirectory(prefix="learnpath-bench-") as tmp:
         envs = Environments(Path(tmp) / "envs")
@@ -71,7 +63,8 @@ def main(argv: list[str]) -> None:
                 seconds, note = grade_reference(exercise_id, envs, Path(tmp))
                 times.append(seconds)
                 print(f"  {exercise_id}: {seconds:.1f} s ({note})")
-            print(f"{exercise_id}: median full grade {statistics.median(times):.1f} s ({runs} runs)")
+            median = statistics.median(times)
+            print(f"{exercise_id}: median full grade {median:.1f} s ({runs} runs)")
 
 
 if __name__ == "__main__":
