@@ -131,3 +131,39 @@ def test_grade_does_not_hang_on_a_child_that_left_the_group(cli, tmp_path, monke
         if pid_file.exists():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def test_a_grader_restarts_the_server_with_variables_set_and_removed(tmp_path, monkeypatch):
+    """``server.restart(env=...)``: set variables for this and later starts; None removes one,
+    also when the server would inherit it from learnpath's own environment."""
+    import httpx
+
+    from learnpath.grading.pytest_plugin import ServerHandle
+
+    (tmp_path / "server.py").write_text(
+        textwrap.dedent(
+            """
+            import http.server, json, os
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    body = json.dumps({k: os.environ.get(k) for k in ("WINDOW", "LEVEL")}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *a):
+                    pass
+            http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+            """
+        )
+    )
+    monkeypatch.setenv("LEVEL", "inherited")
+    with Backend(tmp_path, f"{sys.executable} server.py") as backend:
+        backend.start()
+        server = ServerHandle(backend.url, backend, tmp_path, {}, {"JWT_SECRET": "s"})
+        assert httpx.get(backend.url).json() == {"WINDOW": None, "LEVEL": "inherited"}
+        server.restart(env={"WINDOW": "4", "LEVEL": None})
+        assert httpx.get(backend.url).json() == {"WINDOW": "4", "LEVEL": None}
+        assert server.env == {"JWT_SECRET": "s", "WINDOW": "4"}
+        server.restart()  # the settings stay for later starts
+        assert httpx.get(backend.url).json() == {"WINDOW": "4", "LEVEL": None}

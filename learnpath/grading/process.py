@@ -186,6 +186,8 @@ class Backend:
         self.install = install
         self.run = run
         self.extra_env = env or {}
+        # Variables a grader removed for later starts, also when inherited (see ``restart``).
+        self.unset_env: set[str] = set()
         self.ready_path = ready_path
         self.start_timeout = start_timeout
         self.port = port or free_port()
@@ -220,6 +222,8 @@ class Backend:
     def spawn(self) -> None:
         """Start the run command in a new session; ``on_spawn(pgid)`` is told its group id."""
         env = {**os.environ, **self.extra_env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        for name in self.unset_env:
+            env.pop(name, None)
         env["PATH"] = project_path(self.project_dir, env.get("PATH", os.defpath))
         # A learner's Python backend should not buffer its output: we show it on failures.
         env.setdefault("PYTHONUNBUFFERED", "1")

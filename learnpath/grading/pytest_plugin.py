@@ -81,11 +81,22 @@ class ServerHandle:
         """How many lines the backend has written so far (a mark for ``logs(since=...)``)."""
         return self.backend.total_lines if self.backend is not None else 0
 
-    def restart(self) -> None:
+    def restart(self, env: dict[str, str | None] | None = None) -> None:
         """Stop and start the learner's backend (same port, database and secrets) and wait
-        until it answers again."""
+        until it answers again. ``env`` sets variables for this and later starts (``None``
+        removes one, also when the server would inherit it), e.g. a short rate-limit window
+        the stage's description announces."""
         self.require_started("restarting needs a server learnpath starts itself")
         assert self.backend is not None
+        for name, value in (env or {}).items():
+            if value is None:
+                self.backend.extra_env.pop(name, None)
+                self.backend.unset_env.add(name)
+                self.env.pop(name, None)
+            else:
+                self.backend.extra_env[name] = value
+                self.backend.unset_env.discard(name)
+                self.env[name] = value
         try:
             self.backend.restart()
         except BackendError as exc:
