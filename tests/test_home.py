@@ -204,3 +204,23 @@ def test_arguments_are_checked(cli, mini):
     assert extra.returncode == 2
     unknown = cli("learning-path", "nosuch", "--no-input")
     assert unknown.returncode == 2 and "unknown track 'nosuch'" in unknown.stderr
+
+
+def test_the_weeks_exercises_say_what_can_be_started_and_what_is_coming(
+    cli, mini, tmp_path, monkeypatch
+):
+    """A ready exercise shows the stages this week leads to and its start command; a planned
+    one says it is coming and is never offered as an action."""
+    import shutil
+
+    root = tmp_path / "mini"
+    shutil.copytree(mini, root)
+    monkeypatch.setenv("LEARNPATH_PATH", str(root))
+    week = root / "mini" / "m01-http.yaml"
+    text = week.read_text().replace("exercises: [blog-api]", "exercises: [job-queue, sql-crud]")
+    week.write_text(text)
+    out = cli("learning-path", "mini", "--no-input").stdout
+    assert "Exercise job-queue: graded exercise coming" in out
+    assert "Exercise sql-crud: not started: learnpath start sql-crud" in out
+    assert "$ learnpath start sql-crud" in out
+    assert "learnpath start job-queue" not in out

@@ -50,14 +50,7 @@ def render_dashboard(data: dict) -> str:
         else:
             out.append(f"  Knowledge check: {q['questions']} questions, not taken yet")
         for ex in cw["exercises"]:
-            if ex["attempts"]:
-                nxt = ex["current_stage"] or "all stages passed"
-                out.append(
-                    f"  Exercise {ex['id']}: {len(ex['passed_stages'])} stage(s) passed, "
-                    f"next: {nxt}"
-                )
-            else:
-                out.append(f"  Exercise {ex['id']}: not started")
+            out.append(f"  Exercise {ex['id']}{_span(ex)}: {_exercise_state(ex)}")
         out.append("")
     elif data["need_specialization"]:
         out.append("You finished the main path. Choose a specialization:")
@@ -128,13 +121,10 @@ def compact_dashboard(data: dict, height: int) -> list[str]:
             )
             out.append(f"  Topics {done}/{len(cw['topics'])} done · knowledge check {check}")
             for ex in cw["exercises"]:
-                nxt = (
-                    f"{len(ex['passed_stages'])} stage(s) passed, next: "
-                    f"{ex['current_stage'] or 'none, all passed'}"
-                    if ex["attempts"]
-                    else "not started"
+                out.append(
+                    f"  Exercise {markup_escape(ex['id'] + _span(ex))}: "
+                    f"{markup_escape(_exercise_state(ex))}"
                 )
-                out.append(f"  Exercise {markup_escape(ex['id'])}: {markup_escape(nxt)}")
         elif data["need_specialization"]:
             out.append("[bold]You finished the main path:[/] press c to choose a specialization.")
         if data.get("active_project"):
@@ -176,3 +166,18 @@ def compact_dashboard(data: dict, height: int) -> list[str]:
         if len(lines) <= height:
             return lines
     return lines[:height]
+
+
+def _span(ex: dict) -> str:
+    """ " (stages 1-5: schema, crud, ...)" for the stages this week leads to, if named."""
+    return f" ({ex['stages']})" if ex.get("stages") else ""
+
+
+def _exercise_state(ex: dict) -> str:
+    """Where the learner is in one of this week's exercises, or how to begin it."""
+    if not ex.get("ready", True):
+        return "graded exercise coming"
+    if not ex["attempts"]:
+        return f"not started: learnpath start {ex['id']}"
+    passed = len(ex["passed_stages"])
+    return f"{passed} stage(s) passed, next: {ex['current_stage'] or 'none, all passed'}"

@@ -106,11 +106,23 @@ def _week_view(repo: Repository, week: Week, overlay: Overlay, quizzes: dict[str
         "exercises": [
             {
                 "id": e,
+                **_graded_work(e, week.week),
                 **exercise_state(repo, e, definition_order=False, project=latest_project(repo, e)),
             }
             for e in week.exercises
         ],
     }
+
+
+def _graded_work(exercise_id: str, week: int) -> dict[str, Any]:
+    """Whether an exercise can be started yet, and which of its stages this week leads to."""
+    from learnpath.content import exercises
+
+    defs, _ = exercises.load_checked()
+    ex = defs.get(exercise_id)
+    if ex is None:
+        return {"ready": False, "stages": ""}
+    return {"ready": ex.status == "ready", "stages": exercises.stage_span(ex, week)}
 
 
 def project_actions(p: dict) -> list[dict]:
@@ -186,6 +198,8 @@ def _track_actions(track: Track, data: dict, week: Week | None) -> list[dict]:
             }
         )
     for ex in cw["exercises"]:
+        if not ex["ready"]:
+            continue  # nothing to start yet: the week view says "graded exercise coming"
         if ex["attempts"] == 0:
             actions.append({"kind": "start-exercise", "exercise": ex["id"]})
         elif ex["current_stage"] is not None:
