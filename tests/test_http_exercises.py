@@ -13,7 +13,7 @@ from .exercise_proofs import assert_check_passes, assert_definition_complete
 
 pytestmark = pytest.mark.slow
 
-HTTP_EXERCISES = ["hello-http", "rest-notes", "owasp-probes", "error-logging"]
+HTTP_EXERCISES = ["hello-http", "rest-notes", "owasp-probes", "error-logging", "oauth-sessions"]
 
 
 @pytest.fixture(autouse=True)

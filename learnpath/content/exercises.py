@@ -21,6 +21,7 @@ RESERVED_ENV = frozenset(
     {"PORT", "HOST", "DATABASE_PATH", "PATH"}
     # set by services (learnpath/services/)
     | {"DATABASE_URL", "PAYMENTS_URL", "PAYMENTS_API_KEY", "PAYMENTS_WEBHOOK_SECRET"}
+    | {"OAUTH_ISSUER", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URI"}
 )
 
 

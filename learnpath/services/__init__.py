@@ -12,4 +12,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "postgres": {},
     # The learner's server receives the provider's webhooks at its base URL + webhook_path.
     "payments": {"webhook_path": "/webhooks/payments"},
+    # The OpenID provider sends browsers back to the learner's server at its base URL +
+    # callback_path (the client's one registered redirect URI).
+    "oauth": {"callback_path": "/auth/callback"},
 }

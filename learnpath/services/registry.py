@@ -22,10 +22,11 @@ from learnpath.services.base import Context, Service, ServiceError, Started
 
 
 def _factories() -> dict[str, Callable[[Context], Service]]:
+    from learnpath.services.oauth import OAuth
     from learnpath.services.payments import Payments
     from learnpath.services.postgres import Postgres
 
-    return {"postgres": Postgres, "payments": Payments}
+    return {"postgres": Postgres, "payments": Payments, "oauth": OAuth}
 
 
 @dataclass(slots=True)
