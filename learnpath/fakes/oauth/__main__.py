@@ -2,8 +2,8 @@
 
 Prints ``ready http://HOST:PORT`` on stdout once it accepts connections (``--port 0`` picks a
 free port and prints it); that URL is also the issuer. SIGTERM or SIGINT stop it cleanly. The
-RSA signing key is made in the background after start-up (about a second); the endpoints that
-need it wait for it.
+RSA signing key is made in the background after start-up (tens of milliseconds); the endpoints
+that need it wait for it.
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ class Provider:
         self._key_ready.set()
 
     def key(self, timeout: float = 60.0) -> RsaKey:
-        """The signing key (waits for its generation, which takes about a second)."""
+        """The signing key (waits for its generation, which takes tens of milliseconds)."""
         if not self._key_ready.wait(timeout):
             raise OAuthError(503, "temporarily_unavailable", "the signing key is not ready yet")
         assert self._key is not None
