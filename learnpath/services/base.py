@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -235,3 +236,58 @@ def sweep_stale() -> None:
             pid = entry.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
             if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+# -- fakes of third parties ----------------------------------------------------------------------
+
+FAKE_READY_TIMEOUT = 20.0
+_FAKE_READY = re.compile(r"^ready (http://127\.0\.0\.1:\d+)\s*$", re.M)
+
+
+class FakeProcess(Service):
+    """A fake third party (``learnpath.fakes.*``) run as its own process. Given ``--port 0`` it
+    binds a free port itself and says ``ready http://127.0.0.1:PORT`` on stdout once it listens,
+    so no other process can take the port between our choice and its bind; SIGTERM stops it."""
+
+    label = "the fake"  # for messages, e.g. "the payment provider fake"
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self.folder: Path | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def launch(self, cmd: list[str]) -> str:
+        """Start ``cmd`` with its output in a log of its own; its URL once it is ready."""
+        self.folder = make_tempdir(self.name)
+        log_path = self.folder / f"{self.name}.log"
+        with log_path.open("ab") as log:
+            try:
+                self.proc = spawn(cmd, log=log, cwd=self.folder)
+            except OSError as exc:
+                raise ServiceError(f"could not start {self.label}: {exc}") from None
+        deadline = time.monotonic() + FAKE_READY_TIMEOUT
+        while True:
+            try:
+                text = log_path.read_text("utf-8", "replace")
+            except OSError:
+                text = ""
+            ready = _FAKE_READY.search(text)
+            if ready:
+                return ready.group(1)
+            code = self.proc.poll()
+            if code is not None:
+                raise ServiceError(
+                    f"{self.label} exited with code {code} while starting: {log_tail(log_path)}"
+                )
+            if time.monotonic() > deadline:
+                raise ServiceError(
+                    f"{self.label} did not say 'ready http://127.0.0.1:PORT' within "
+                    f"{FAKE_READY_TIMEOUT:g} s: {log_tail(log_path)}"
+                )
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        stop_process(proc)
+        folder, self.folder = self.folder, None
+        remove_tempdir(folder)
