@@ -95,9 +95,10 @@ def wait_gone(pid: int, bound: float = BOUND) -> bool:
 
 def postmaster_of(url: str) -> int:
     with psycopg.connect(url) as conn:
-        # the backend's parent is the postmaster
+        # the backend's parent is the postmaster; read it while the connection (and so the
+        # backend process) still exists
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
     return int(stat[1])
 
 

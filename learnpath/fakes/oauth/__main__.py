@@ -9,16 +9,10 @@ that need it wait for it.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
-import socket
 import sys
 import threading
 
-_HOSTS = ("127.0.0.1", "localhost", "::1")
-# Stop signals that arrive while uvicorn is not handling them itself (start-up, and the signal it
-# re-raises after its own clean shutdown).
-_stop_signals: list[int] = []
+from learnpath.fakes import serving
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,8 +21,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m learnpath.fakes.oauth",
         description="A fake OAuth 2.0 / OpenID Connect provider for graded exercises.",
     )
-    parser.add_argument("--host", default="127.0.0.1", choices=_HOSTS, help="loopback only")
-    parser.add_argument("--port", type=int, required=True, help="0 picks a free port")
+    serving.add_listen_arguments(parser)
     parser.add_argument("--client-id", required=True, help="the one registered client")
     parser.add_argument("--client-secret", required=True, help="its secret")
     parser.add_argument(
@@ -46,57 +39,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     """Listen, announce readiness on stdout, and serve until a signal arrives."""
-    import uvicorn
-
     from learnpath.fakes.oauth.app import create_app
     from learnpath.fakes.oauth.provider import Client, Provider
 
     client = Client(args.client_id, args.client_secret, list(args.redirect_uri))
     provider = Provider(client, args.control_token)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    provider.issuer = f"http://{host}:{port}"
+    sock, url = serving.listen(args.host, args.port)
+    provider.issuer = url
+    # The RSA key takes tens of milliseconds: make it while uvicorn starts, not before "ready";
+    # the endpoints that need it wait for it.
     threading.Thread(target=provider.generate_key, name="rsa-key", daemon=True).start()
-    config = uvicorn.Config(
-        create_app(provider),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=3,
-    )
-    server = uvicorn.Server(config)
-    if _stop_signals:
-        return
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started and not task.done():
-        if _stop_signals:
-            server.should_exit = True
-        await asyncio.sleep(0.01)
-    if server.started and not server.should_exit:
-        print(f"ready {provider.issuer}", flush=True)
-    await task
-
-
-def _record_stop(signum: int, frame: object) -> None:
-    _stop_signals.append(signum)
+    await serving.serve(create_app(provider), sock, url, lifespan="off")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; the exit status is 0 after a clean stop."""
     args = parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _record_stop)
-    try:
-        asyncio.run(serve(args))
-    except OSError as err:
-        print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return serving.run(lambda: serve(args), args.host, args.port)
 
 
 if __name__ == "__main__":

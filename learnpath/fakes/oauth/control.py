@@ -13,51 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
+from learnpath.fakes.control_client import ControlClient, ControlError, Obj
 from learnpath.fakes.oauth.provider import FAULTS, s256, sub_for_email
 
 __all__ = ["FAULTS", "Control", "ControlError", "s256", "sub_for_email"]
 
-Obj = dict[str, Any]
 
-
-class ControlError(RuntimeError):
-    """The control API refused a request (the message is the fake's own)."""
-
-
-class Control:
+class Control(ControlClient):
     """Small, named operations on one fake provider; every call is one HTTP request."""
 
     def __init__(self, base_url: str, control_token: str, *, timeout: float = 60.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={"X-Control-Token": control_token},
-            timeout=timeout,
-            trust_env=False,
-        )
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> Control:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _call(self, method: str, path: str, body: Obj | None = None) -> Any:
-        response = self._http.request(method, f"/_control{path}", json=body)
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"error": response.text[:200]}
-        if response.status_code >= 400:
-            message = data.get("error", response.text[:200])
-            raise ControlError(f"{method} /_control{path} -> {response.status_code}: {message}")
-        return data
+        super().__init__(base_url, control_token, timeout=timeout)
 
     # Settings
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import secrets
-import signal
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 
+from learnpath.fakes.launcher import RunningProcess, launch
 from learnpath.fakes.oauth.control import Control
 
 
 @dataclass
-class RunningOAuth:
+class RunningOAuth(RunningProcess):
     """A fake provider process and what a learner's server and graders need to reach it."""
 
     url: str
@@ -42,19 +39,6 @@ class RunningOAuth:
     def control(self) -> Control:
         """A control client (close it, or use it as a context manager)."""
         return Control(self.url, self.control_token)
-
-    def stop(self, timeout: float = 10.0) -> int:
-        """SIGTERM, then SIGKILL after ``timeout``; the exit status."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        return self.process.returncode
 
 
 def command_line(
@@ -95,25 +79,5 @@ def start(
     client_secret = client_secret or new_client_secret()
     control_token = control_token or secrets.token_hex(16)
     command = command_line(port, client_id, client_secret, redirect_uris, control_token)
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    stdout = process.stdout
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
-    running = RunningOAuth("", client_id, client_secret, redirect_uris, control_token, process)
-    try:
-        line = lines.get(timeout=timeout)
-    except queue.Empty:
-        running.stop()
-        raise RuntimeError(f"the fake OpenID provider did not start within {timeout} s") from None
-    if not line.startswith("ready "):
-        running.stop()
-        raise RuntimeError(f"the fake OpenID provider failed to start (exit {process.poll()})")
-    running.url = line.split(" ", 1)[1].strip()
-    return running
+    process, url = launch(command, name="the fake OpenID provider", timeout=timeout)
+    return RunningOAuth(url, client_id, client_secret, redirect_uris, control_token, process)

@@ -7,17 +7,10 @@ port and prints it); SIGTERM or SIGINT stop it cleanly, canceling pending webhoo
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
-import socket
 import sys
 
+from learnpath.fakes import serving
 from learnpath.fakes.payments.state import ApiError
-
-_HOSTS = ("127.0.0.1", "localhost", "::1")
-# Stop signals that arrive while uvicorn is not handling them itself (start-up, and the signal it
-# re-raises after its own clean shutdown).
-_stop_signals: list[int] = []
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,8 +19,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m learnpath.fakes.payments",
         description="A fake payment provider (Stripe-like PaymentIntents) for graded exercises.",
     )
-    parser.add_argument("--host", default="127.0.0.1", choices=_HOSTS, help="loopback only")
-    parser.add_argument("--port", type=int, required=True, help="0 picks a free port")
+    serving.add_listen_arguments(parser)
     parser.add_argument("--api-key", required=True, help="the key the learner's server sends")
     parser.add_argument("--webhook-secret", required=True, help="the key webhooks are signed with")
     parser.add_argument("--control-token", required=True, help="the graders' X-Control-Token")
@@ -40,56 +32,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     """Listen, announce readiness on stdout, and serve until a signal arrives."""
-    import uvicorn
-
     from learnpath.fakes.payments.app import PaymentsFake, create_app
 
+    # Built before listening: a bad --webhook-url (ApiError, exit 2) fails before a port is taken.
     fake = PaymentsFake(args.api_key, args.webhook_secret, args.control_token, args.webhook_url)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(fake),
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=3,
-    )
-    server = uvicorn.Server(config)
-    if _stop_signals:
-        return
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started and not task.done():
-        if _stop_signals:
-            server.should_exit = True
-        await asyncio.sleep(0.01)
-    if server.started and not server.should_exit:
-        host = f"[{args.host}]" if ":" in args.host else args.host
-        print(f"ready http://{host}:{port}", flush=True)
-    await task
-
-
-def _record_stop(signum: int, frame: object) -> None:
-    _stop_signals.append(signum)
+    sock, url = serving.listen(args.host, args.port)
+    # lifespan "on": the app's shutdown cancels pending webhook deliveries.
+    await serving.serve(create_app(fake), sock, url, lifespan="on")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; the exit status is 0 after a clean stop."""
+    """Entry point; the exit status is 0 after a clean stop, 2 for invalid settings."""
     args = parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _record_stop)
     try:
-        asyncio.run(serve(args))
+        return serving.run(lambda: serve(args), args.host, args.port)
     except ApiError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 2
-    except OSError as err:
-        print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,51 +14,27 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
-
+from learnpath.fakes.control_client import ControlClient, ControlError, Obj
 from learnpath.fakes.payments.signature import HEADER, parse, sign, verify
 
 __all__ = ["HEADER", "Control", "ControlError", "parse", "sign", "verify"]
 
-Obj = dict[str, Any]
 
-
-class ControlError(RuntimeError):
-    """The control API refused a request (the message is the fake's own)."""
-
-
-class Control:
+class Control(ControlClient):
     """Small, named operations on one fake provider; every call is one HTTP request."""
 
     def __init__(self, base_url: str, control_token: str, *, timeout: float = 120.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={"X-Control-Token": control_token},
-            timeout=timeout,
-            trust_env=False,
-        )
+        super().__init__(base_url, control_token, timeout=timeout)
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
+    @staticmethod
+    def _error_body(text: str) -> Any:
+        # Errors are Stripe-shaped: {"error": {"message": ...}}.
+        return {"error": {"message": text}}
 
-    def __enter__(self) -> Control:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _call(self, method: str, path: str, body: Obj | None = None) -> Any:
-        response = self._http.request(method, f"/_control{path}", json=body)
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"error": {"message": response.text[:200]}}
-        if response.status_code >= 400:
-            message = data.get("error", {}).get("message", response.text[:200])
-            raise ControlError(f"{method} /_control{path} -> {response.status_code}: {message}")
-        return data
+    @staticmethod
+    def _error_message(data: Any, fallback: str) -> str:
+        message: str = data.get("error", {}).get("message", fallback)
+        return message
 
     # Settings
 
