@@ -13,7 +13,14 @@ from .exercise_proofs import assert_check_passes, assert_definition_complete
 
 pytestmark = pytest.mark.slow
 
-HTTP_EXERCISES = ["hello-http", "rest-notes", "owasp-probes", "error-logging", "oauth-sessions"]
+HTTP_EXERCISES = [
+    "hello-http",
+    "rest-notes",
+    "auth-jwt",
+    "oauth-sessions",
+    "owasp-probes",
+    "error-logging",
+]
 
 
 @pytest.fixture(autouse=True)
