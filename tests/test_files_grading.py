@@ -330,3 +330,16 @@ def test_plans_statement_counts_and_timing_on_a_real_postgres(tmp_path):
         assert calls == ["base", "fast"] * 3
         assert timing.ratio > 0
         made.close()
+
+
+def test_kept_databases_are_no_part_of_a_copied_project(tmp_path):
+    """A project graded with --keep and then copied (as ``learnpath check`` copies solutions)
+    leaves the kept databases behind."""
+    from learnpath.grading.mutants import _copy
+
+    where = _project(tmp_path)
+    (where / KEEP_FOLDER).mkdir()
+    (where / KEEP_FOLDER / "shop_1.sql").write_text("-- a kept dump")
+    _copy(where, tmp_path / "copy")
+    assert (tmp_path / "copy" / "schema.sql").is_file()
+    assert not (tmp_path / "copy" / KEEP_FOLDER).exists()

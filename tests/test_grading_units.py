@@ -146,7 +146,9 @@ def test_watch_regrades_on_change(tmp_path):
         (tmp_path / "server.py").write_text(f"v{time.monotonic()}")
     assert len(calls) >= 2
     assert not watch.relevant("x/node_modules/a.js") and not watch.relevant("app.db")
-    assert watch.relevant("app/main.py")
+    assert watch.relevant("app/main.py") and watch.relevant("queries/01_top.sql")
+    # what `grade --keep` writes while grading never starts another grade
+    assert not watch.relevant("proj/.learnpath-kept/shop_1.sql")
 
 
 def test_backend_logs_since_a_mark(tmp_path):

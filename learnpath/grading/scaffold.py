@@ -14,10 +14,20 @@ from typing import Any
 
 from learnpath.content.exercises import ExerciseDef, StackDef, starter_dir
 from learnpath.errors import LearnpathError, UsageError
+from learnpath.grading.files import KEEP_FOLDER
 from learnpath.grading.project import PROJECT_FILE
 
 # Build output and local state that must never be scaffolded, even if a template holds them.
-SKIP_NAMES = {"node_modules", "__pycache__", ".venv", ".pytest_cache", ".mypy_cache", ".git"}
+# KEEP_FOLDER: databases a `grade --keep` kept are no part of a project to copy.
+SKIP_NAMES = {
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".git",
+    KEEP_FOLDER,
+}
 SKIP_SUFFIXES = (".pyc", ".db", ".db-wal", ".db-shm")
 
 

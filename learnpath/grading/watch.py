@@ -10,7 +10,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-IGNORED_DIRS = {".git", "node_modules", "__pycache__", ".venv", ".pytest_cache", ".mypy_cache"}
+from learnpath.grading.files import KEEP_FOLDER
+
+# KEEP_FOLDER: `grade --keep` writes there during a grade, which must not start another one.
+IGNORED_DIRS = {
+    ".git",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    ".pytest_cache",
+    ".mypy_cache",
+    KEEP_FOLDER,
+}
 IGNORED_SUFFIXES = (".db", ".db-journal", ".db-wal", ".db-shm", ".pyc", ".log", ".swp", "~")
 
 
