@@ -86,7 +86,9 @@ def run_pasted(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     prelude = (
         "set -euo pipefail\n"
         "PATH=/nonexistent\n"  # nothing real runs: every command is the stub below
-        "command_not_found_handle() { return 0; }\n"
+        # A stub reads what is piped into it, as the real command would: a writer into a
+        # pipe whose reader already exited dies of SIGPIPE, which pipefail would report.
+        "command_not_found_handle() { while IFS= read -r _; do :; done; return 0; }\n"
         "source() { :; }\n"
         "cd() { :; }\n"
         ".() { :; }\n"
@@ -95,6 +97,7 @@ def run_pasted(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         [BASH, "--noprofile", "--norc", "-c", prelude + script],
         cwd=cwd,
         env={"HOME": str(cwd)},
+        stdin=subprocess.DEVNULL,  # stubs that read stdin get end-of-file at once
         capture_output=True,
         text=True,
         timeout=120,
